@@ -1,0 +1,49 @@
+"""Sphinx configuration for vskdlearn."""
+
+import os
+import warnings
+
+import vskdlearn
+
+project = "vskdlearn"
+author = "vskdlearn developers"
+copyright = "2026, vskdlearn developers"
+release = vskdlearn.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+templates_path = []
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+
+html_theme = "pydata_sphinx_theme"
+html_static_path = ["_static"]
+html_title = "vskdlearn"
+
+# No network here: intersphinx inventories cannot be fetched, so none are named.
+intersphinx_mapping = {}
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "plot_gallery": os.environ.get("VSKD_DOCS_PLOT_GALLERY", "True"),
+    "within_subsection_order": "FileNameSortKey",
+}
+
+# Matplotlib's Agg backend warns when an example calls plt.show().
+warnings.filterwarnings("ignore", message="FigureCanvasAgg is non-interactive")
