@@ -1,0 +1,10 @@
+"""scikit-learn estimators: the teacher and the distilled student.
+
+Both own a skorch net built in ``fit`` from the data; see ``_base.py`` for
+why they wrap skorch rather than subclass it.
+"""
+
+from ._student import DistilledStudentClassifier
+from ._teacher import TeacherClassifier
+
+__all__ = ["DistilledStudentClassifier", "TeacherClassifier"]

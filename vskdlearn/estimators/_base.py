@@ -1,0 +1,499 @@
+"""What the teacher and the student estimators share.
+
+Design: each estimator is a scikit-learn estimator that *owns* a skorch net
+(the fitted attribute ``net_``), built in ``fit`` from the data, rather than a
+subclass of ``skorch.NeuralNetClassifier``. The reasons:
+
+- The scikit-learn side stays exact: explicit constructor parameters,
+  ``_parameter_constraints``, ``validate_data``, ``__sklearn_tags__``,
+  ``classes_`` in the user's own labels (strings included), nothing set in
+  ``__init__`` but parameters, and ``fit(X, y, teacher_X=None)`` with
+  ``teacher_X`` as routed metadata. A skorch net forwards every ``fit``
+  keyword to ``module.forward``, predicts encoded labels, needs the module
+  and its input shape at construction, and sets attributes in ``__init__``.
+- The skorch side is skorch's own: its training loop, history, devices,
+  callbacks (``EarlyStopping``, ``LRScheduler``, ``ProgressBar``) and its
+  ``module__``, ``optimizer__``, ``callbacks__``, ``iterator_train__`` and
+  ``iterator_valid__`` keyword prefixes, which the estimators store (as
+  skorch does, one attribute each), report in ``get_params`` and forward to
+  the net, so they are grid-searchable exactly as with skorch.
+- The net is extended only through skorch's documented hooks: ``infer``
+  (drop the sample index carried by the dataset) and ``get_loss`` (the
+  teacher rows of exactly the batch's samples, see ``_student.py``).
+"""
+
+import copy
+import inspect
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.dataset import ValidSplit
+from skorch.utils import to_tensor
+
+__all__ = []
+
+# Keys of the dict a student's skorch dataset holds: the images and the
+# position of each sample in the training set, which pairs it with its
+# teacher outputs whatever the shuffling and the validation split.
+INPUT_KEY = "_vskd_input"
+INDEX_KEY = "_vskd_sample_index"
+
+NET_PREFIXES = (
+    "module__",
+    "optimizer__",
+    "callbacks__",
+    "iterator_train__",
+    "iterator_valid__",
+)
+
+
+def call_module(module, x, device="cpu", **fit_params):
+    """Run a batch through ``module`` the way the nets do.
+
+    A dict batch is either a student's ``{input, sample index}`` (the index
+    is for the loss, not the module) or a multimodal recording, passed as one
+    keyword per modality.
+    """
+    x = to_tensor(x, device=device)
+    if isinstance(x, Mapping):
+        x = {k: v for k, v in x.items() if k != INDEX_KEY}
+        if list(x) == [INPUT_KEY]:
+            return module(x[INPUT_KEY], **fit_params)
+        return module(**x, **fit_params)
+    return module(x, **fit_params)
+
+
+class _EmbeddingNet(NeuralNetClassifier):
+    """skorch net for a module whose ``forward`` returns ``(logits, embedding)``."""
+
+    def infer(self, x, **fit_params):
+        return call_module(self.module_, x, device=self.device, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        logits = y_pred[0] if isinstance(y_pred, tuple) else y_pred
+        return self.criterion_(logits, to_tensor(y_true, device=self.device))
+
+
+def check_net_kwargs(estimator_name, kwargs):
+    """Refuse keywords that no prefix routes (they would be silently lost)."""
+    unknown = sorted(k for k in kwargs if not k.startswith(NET_PREFIXES))
+    if unknown:
+        raise TypeError(
+            f"{estimator_name}.__init__() got unexpected keyword argument(s) "
+            f"{unknown}. Besides its named parameters it takes only keywords "
+            f"starting with {', '.join(NET_PREFIXES)} (forwarded to the skorch "
+            "net, e.g. module__width=32 or optimizer__weight_decay=1e-4)."
+        )
+
+
+def resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "device='cuda' was asked for but torch sees no CUDA device; use "
+            "device='cpu', or device='auto' to take a GPU only when there is one."
+        )
+    return device
+
+
+def derive_seed(random_state):
+    """An int seed for torch and the validation split, from ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+class seeded_torch:
+    """Seed torch's global generators for a block and restore them after.
+
+    Weight initialisation, dropout and the data loader's shuffling all draw
+    from torch's global generator (every data loader iteration even draws a
+    base seed, in prediction too); forking it keeps ``fit`` reproducible for
+    a given ``random_state`` without changing the caller's random state.
+    ``seed=None`` only protects the caller's state.
+    """
+
+    def __init__(self, seed, device):
+        self.seed = seed
+        self.devices = (
+            [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+        )
+
+    def __enter__(self):
+        self._fork = torch.random.fork_rng(devices=self.devices)
+        self._fork.__enter__()
+        if self.seed is not None:
+            torch.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        return self._fork.__exit__(*exc)
+
+
+def accepted_kwargs(module_class):
+    """Names a module class's constructor takes (``None``: anything)."""
+    try:
+        params = inspect.signature(module_class).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return None
+    return set(params)
+
+
+class BaseNetClassifier(ClassifierMixin, BaseEstimator):
+    """Parameters, net building, prediction and persistence shared by both."""
+
+    _parameter_constraints = {
+        "module": [None, callable],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [callable],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "lr_schedule": [StrOptions({"cosine"}), None],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "verbose": ["verbose"],
+    }
+
+    # -- parameters -----------------------------------------------------------
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(
+            {k: v for k, v in vars(self).items() if k.startswith(NET_PREFIXES)}
+        )
+        return params
+
+    def set_params(self, **params):
+        prefixed = {k: v for k, v in params.items() if k.startswith(NET_PREFIXES)}
+        for key, value in prefixed.items():
+            setattr(self, key, value)
+        rest = {k: v for k, v in params.items() if k not in prefixed}
+        if rest:
+            super().set_params(**rest)
+        return self
+
+    def _net_prefixed_params(self):
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k.startswith(NET_PREFIXES) and not k.startswith("module__")
+        }
+
+    def _module_kwargs(self):
+        return {
+            k[len("module__") :]: v
+            for k, v in vars(self).items()
+            if k.startswith("module__")
+        }
+
+    # -- labels ---------------------------------------------------------------
+
+    def _encode_labels(self, y):
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y to learn "
+                f"to tell them apart; y holds one class only: {encoder.classes_}."
+            )
+        self.classes_ = encoder.classes_
+        return encoder.transform(y).astype(np.int64)
+
+    # -- building and training the net ----------------------------------------
+
+    def _default_module(self, X):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _init_module(self, X_net, input_shape, what):
+        """Build the torch module for this data and try it on two samples.
+
+        Call inside :class:`seeded_torch`: weight initialisation draws from
+        torch's generator. Returns the module and its embedding width. A
+        shape error, or a module that does not return ``(logits,
+        embedding)``, fails here with the data layout in the message
+        instead of deep inside the first batch.
+        """
+        module = self.module if self.module is not None else self._default_module(X_net)
+        kwargs = self._module_kwargs()
+        n_classes = len(self.classes_)
+        if isinstance(module, torch.nn.Module):
+            if kwargs:
+                raise ValueError(
+                    "module is an already built torch module, so the module__ "
+                    f"parameters {sorted(kwargs)} cannot reach it; pass the module "
+                    "class instead (e.g. module=SmallStudent) to have them used."
+                )
+            # Never train the caller's own instance in place.
+            module = copy.deepcopy(module)
+        else:
+            accepted = accepted_kwargs(module)
+            for name, value in (("n_classes", n_classes), ("input_shape", input_shape)):
+                if accepted is None or name in accepted:
+                    kwargs.setdefault(name, value)
+            module = module(**kwargs)
+
+        name = type(module).__name__
+        first = (
+            {k: v[:2] for k, v in X_net.items()}
+            if isinstance(X_net, Mapping)
+            else X_net[:2]
+        )
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                out = call_module(module, first)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            raise ValueError(
+                f"The {what} module {name} cannot take samples of shape "
+                f"{input_shape}: {exc} Give X the layout the module was built for, "
+                "or let the estimator build the module from X (leave "
+                "module__input_shape unset)."
+            ) from exc
+        finally:
+            module.train(was_training)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise ValueError(
+                f"The {what} module {name} must return (logits, embedding) from "
+                f"forward; it returned {type(out).__name__}."
+            )
+        logits, embedding = out
+        if logits.ndim != 2 or logits.shape[1] != n_classes:
+            raise ValueError(
+                f"The {what} module {name} returns logits of shape "
+                f"{tuple(logits.shape)} for 2 samples; y has {n_classes} classes, "
+                f"so (2, {n_classes}) was expected. Leave module__n_classes unset "
+                "to have it taken from y."
+            )
+        if embedding.ndim != 2:
+            raise ValueError(
+                f"The {what} module {name} returns embeddings of shape "
+                f"{tuple(embedding.shape)}; (batch, embedding_dim) was expected."
+            )
+        return module, int(embedding.shape[1])
+
+    def _callbacks(self):
+        callbacks = []
+        if self.lr_schedule == "cosine":
+            callbacks.append(
+                (
+                    "lr_scheduler",
+                    LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs),
+                )
+            )
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                    ),
+                )
+            )
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        # Deep-copied: skorch initialises callbacks in place, and the
+        # parameter must come out of ``fit`` unchanged.
+        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
+        return callbacks
+
+    def _check_validation_split(self, y_encoded):
+        if not self.early_stopping:
+            return
+        n_samples, n_classes = len(y_encoded), len(self.classes_)
+        n_valid = int(np.ceil(self.validation_fraction * n_samples))
+        counts = np.bincount(y_encoded, minlength=n_classes)
+        if counts.min() < 2 or n_valid < n_classes or n_samples - n_valid < n_classes:
+            raise ValueError(
+                "early_stopping=True carves a stratified validation split of "
+                f"validation_fraction={self.validation_fraction} ({n_valid} of "
+                f"{n_samples} samples) from the training data; that needs at least "
+                f"2 samples of every class (the rarest has {counts.min()}) and at "
+                f"least one sample per class ({n_classes}) on each side. Use "
+                "early_stopping=False, another validation_fraction, or more data."
+            )
+
+    def _build_net(self, net_class, module, criterion, seed, **extra):
+        self.device_ = resolve_device(self.device)
+        train_split = None
+        if self.early_stopping:
+            train_split = ValidSplit(
+                cv=self.validation_fraction, stratified=True, random_state=seed
+            )
+        kwargs = {
+            "iterator_train__shuffle": True,
+            **extra,
+            **self._net_prefixed_params(),
+        }
+        return net_class(
+            module=module,
+            criterion=criterion,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=train_split,
+            callbacks=self._callbacks(),
+            classes=list(range(len(self.classes_))),
+            predict_nonlinearity=None,
+            device=self.device_,
+            verbose=int(bool(self.verbose)),
+            **kwargs,
+        )
+
+    # -- prediction -----------------------------------------------------------
+
+    def _validate_predict_input(self, X):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _forward(self, X):
+        """Logits and embeddings (float32 tensors on the CPU), no gradients."""
+        check_is_fitted(self)
+        X_net = self._validate_predict_input(X)
+        self.net_.module_.eval()
+        with torch.no_grad(), seeded_torch(None, self.device_):
+            logits, embedding = self.net_.forward(X_net, training=False)
+        return logits, embedding
+
+    def predict_logits_and_embeddings(self, X):
+        """Logits and embeddings of samples, from one batched forward pass.
+
+        This is what a student reads from its teacher: computed without
+        gradients, in batches of ``batch_size``.
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), float32
+            Scores before the softmax, columns in the order of ``classes_``.
+        embeddings : ndarray of shape (n_samples, embedding_dim), float32
+            The network's embedding (the input of its classifier layer).
+        """
+        logits, embedding = self._forward(X)
+        return logits.numpy(), embedding.numpy()
+
+    def predict_feature_maps(self, X):
+        """Intermediate feature maps of the network, for attention transfer.
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+
+        Returns
+        -------
+        maps : list of ndarray
+            What the module's ``forward_features`` returns, shallowest
+            first, each of shape ``(n_samples, channels, *spatial)``.
+        """
+        check_is_fitted(self)
+        module = self.net_.module_
+        if not hasattr(module, "forward_features"):
+            raise ValueError(
+                f"The module {type(module).__name__} has no forward_features(x), "
+                "so it exposes no feature maps."
+            )
+        X_net = self._validate_predict_input(X)
+        net = self.net_
+        batches = []
+        module.eval()
+        with torch.no_grad(), seeded_torch(None, self.device_):
+            for batch in net.get_iterator(net.get_dataset(X_net), training=False):
+                Xi = batch[0] if isinstance(batch, (tuple, list)) else batch
+                maps = call_module(module.forward_features, Xi, device=net.device)
+                batches.append([m.cpu() for m in maps])
+        return [torch.cat(level).numpy() for level in zip(*batches, strict=True)]
+
+    def decision_function(self, X):
+        """Logits of samples (for two classes: logit of ``classes_[1]`` minus
+        logit of ``classes_[0]``, as scikit-learn expects).
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+        """
+        logits = self._forward(X)[0].double().numpy()
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits).
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return softmax(self._forward(X)[0].double().numpy(), axis=1)
+
+    def predict(self, X):
+        """Predicted labels, in the labels given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        logits = self._forward(X)[0]
+        return self.classes_[logits.argmax(dim=1).numpy()]
+
+    def transform(self, X):
+        """Embeddings of samples (the input of the network's classifier layer).
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, embedding_dim), float32
+        """
+        return self._forward(X)[1].numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def as_float32(X):
+    """C-contiguous, writable float32 (torch refuses read-only arrays)."""
+    return np.require(X, dtype=np.float32, requirements=["C", "W"])

@@ -1,0 +1,631 @@
+"""The student: a small network on accelerometer GAF images, taught by a teacher.
+
+How a sample meets its own teacher outputs: ``fit`` computes the teacher's
+logits and embeddings (and feature maps, for ``"at"``) for every training
+sample once, in batches and without gradients, and keeps them as tensors
+indexed by the sample's position in ``X``. The student's skorch dataset is
+the dict ``{images, position}``; whatever the shuffling of the data loader
+and whatever samples the validation split holds out, ``get_loss`` reads the
+teacher rows at the positions of exactly the samples in the batch. (The
+authors' released code zipped two independently shuffled loaders, so its
+"pairs" were random.)
+"""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from skorch.utils import to_tensor
+
+from ..modalities import Modalities
+from ._base import (
+    INDEX_KEY,
+    INPUT_KEY,
+    BaseNetClassifier,
+    _EmbeddingNet,
+    as_float32,
+    call_module,
+    check_net_kwargs,
+    derive_seed,
+    resolve_device,
+    seeded_torch,
+)
+
+__all__ = ["DistilledStudentClassifier"]
+
+# The loss weights each method uses (the others are ignored).
+METHOD_WEIGHTS = {
+    "none": ("ce_weight",),
+    "kd": ("ce_weight", "kd_weight"),
+    "rkd": ("ce_weight", "distance_weight", "angle_weight"),
+    "sp": ("ce_weight", "sp_weight"),
+    "at": ("ce_weight", "attention_weight"),
+    "dask": (
+        "ce_weight",
+        "kd_weight",
+        "distance_weight",
+        "angle_weight",
+        "semantic_weight",
+    ),
+}
+_LOSS_PARAMS = (
+    "ce_weight",
+    "kd_weight",
+    "temperature",
+    "distance_weight",
+    "angle_weight",
+    "semantic_weight",
+    "sp_weight",
+    "attention_weight",
+)
+
+
+class _DistillationNet(_EmbeddingNet):
+    """skorch net whose loss reads the teacher rows of the batch's samples.
+
+    ``teacher_logits_``, ``teacher_embedding_`` and ``teacher_features_``
+    hold the teacher's outputs for the whole training set (row ``i`` for
+    sample ``i`` of ``X``); they are set before training and released after.
+    """
+
+    teacher_logits_ = None
+    teacher_embedding_ = None
+    teacher_features_ = None
+    # With "at" the student's feature maps are needed in the loss.
+    with_features_ = False
+
+    def infer(self, x, **fit_params):
+        out = super().infer(x, **fit_params)
+        if self.with_features_:
+            features = call_module(self.module_.forward_features, x, device=self.device)
+            return (*out, list(features))
+        return out
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        logits, embedding = y_pred[0], y_pred[1]
+        y_true = to_tensor(y_true, device=self.device)
+        kwargs = {}
+        if self.teacher_embedding_ is not None:
+            index = to_tensor(X[INDEX_KEY], device=self.teacher_embedding_.device)
+            kwargs["teacher_logits"] = self.teacher_logits_[index]
+            kwargs["teacher_embedding"] = self.teacher_embedding_[index]
+            if self.teacher_features_ is not None:
+                student_maps = y_pred[2]
+                n_maps = min(len(student_maps), len(self.teacher_features_))
+                # The deepest maps of each network are paired.
+                kwargs["student_features"] = student_maps[-n_maps:]
+                kwargs["teacher_features"] = [
+                    f[index] for f in self.teacher_features_[-n_maps:]
+                ]
+        loss = self.criterion_(logits, embedding, y_true, **kwargs)
+        prefix = "train" if training else "valid"
+        for term, value in self.criterion_.last_terms.items():
+            if term != "total":
+                self.history.record_batch(f"{prefix}_{term}", value)
+        return loss
+
+
+def _teacher_is_fitted(teacher):
+    try:
+        check_is_fitted(teacher)
+    except NotFittedError:
+        return False
+    return True
+
+
+def _as_teacher_arrays(teacher, teacher_X):
+    """(logits, embeddings) of the teacher, from its public methods."""
+    if hasattr(teacher, "predict_logits_and_embeddings"):
+        return teacher.predict_logits_and_embeddings(teacher_X)
+    if hasattr(teacher, "decision_function") and hasattr(teacher, "transform"):
+        logits = np.asarray(teacher.decision_function(teacher_X), dtype=np.float32)
+        if logits.ndim == 1:  # two classes: the score is logit_1 - logit_0
+            logits = np.column_stack([np.zeros_like(logits), logits])
+        return logits, teacher.transform(teacher_X)
+    raise ValueError(
+        f"The teacher {type(teacher).__name__} gives no logits and embeddings: it "
+        "needs predict_logits_and_embeddings(X) (as TeacherClassifier has) or "
+        "decision_function(X) and transform(X)."
+    )
+
+
+def _check_finite_teacher_X(teacher_X):
+    arrays = (
+        teacher_X.values() if isinstance(teacher_X, (Modalities, dict)) else [teacher_X]
+    )
+    for array in arrays:
+        array = np.asarray(array)
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ValueError(
+                "teacher_X contains NaN or infinity. The teacher's recordings must "
+                "be complete: impute or drop the incomplete samples (from X, y and "
+                "teacher_X alike) before fitting."
+            )
+
+
+class DistilledStudentClassifier(BaseNetClassifier):
+    """A student network on sensor GAF images, distilled from a teacher.
+
+    The student sees only what the wearable records (accelerometer windows
+    encoded as GAF images, e.g. by :class:`~vskdlearn.GAFTransformer`). In
+    ``fit`` it also learns from a teacher that saw a richer modality of the
+    same recordings (``teacher_X``, e.g. skeletons): with the DASK loss of Ni
+    et al. (ICASSP 2022) or one of the baselines it is compared with.
+    ``predict``, ``predict_proba`` and ``score`` take the student's input
+    only.
+
+    Parameters
+    ----------
+    teacher : estimator, default=None
+        The teacher, e.g. a :class:`TeacherClassifier`. A fitted teacher
+        (e.g. ``FrozenEstimator(teacher)``) is used as it is; an unfitted one
+        is cloned and fitted on ``(teacher_X, y)`` inside every ``fit``, so
+        that under cross-validation it never sees a test fold. Its
+        ``classes_`` must equal the student's. Not used (and may be None)
+        when ``distillation="none"``. Any estimator with
+        ``predict_logits_and_embeddings(X)``, or with ``decision_function``
+        and ``transform``, can teach.
+    module : torch.nn.Module class or instance, default=None
+        The student network; ``forward(x)`` returns ``(logits, embedding)``.
+        A class receives ``n_classes`` and ``input_shape`` (from ``y`` and
+        ``X``) unless given as ``module__n_classes`` / ``module__input_shape``;
+        other arguments go as ``module__<name>``. None builds a
+        :class:`~vskdlearn.networks.SmallStudent` for images and a
+        :class:`~vskdlearn.networks.SensorCNN` for raw series. The paper's
+        student is ``module=ResNet18Student`` (about 40 times slower to train
+        on a CPU; see the user guide).
+    distillation : {"dask", "kd", "rkd", "sp", "at", "none"}, default="dask"
+        The training objective, a weighted sum of terms (see
+        :class:`~vskdlearn.losses.DistillationLoss`):
+
+        - ``"none"``: cross-entropy only, the student trained alone;
+        - ``"kd"``: + soft labels (Hinton et al.);
+        - ``"rkd"``: + distance- and angle-wise relations (Park et al.);
+        - ``"sp"``: + similarity-preserving (Tung and Mori);
+        - ``"at"``: + attention transfer on the deepest feature maps
+          (Zagoruyko and Komodakis), when student and teacher maps have the
+          same number of spatial axes (e.g. a ``SensorCNN`` student on raw
+          series and a skeleton teacher, both over time);
+        - ``"dask"``: + soft labels, distance, angle and semantic terms.
+          Setting some of their weights to 0 gives the ablations.
+    ce_weight : float, default=1.0
+        Weight of the cross-entropy with the labels.
+    kd_weight : float, default=1.0
+        Weight of the soft-label term (``"kd"``, ``"dask"``).
+    temperature : float, default=4.0
+        Softmax temperature of the soft-label term.
+    distance_weight : float, default=1.0
+        Weight of the distance-wise term (``"rkd"``, ``"dask"``).
+    angle_weight : float, default=2.0
+        Weight of the angle-wise term (``"rkd"``, ``"dask"``).
+    semantic_weight : float, default=1.0
+        Weight of the semantic term (``"dask"``).
+    sp_weight : float, default=3000.0
+        Weight of the similarity-preserving term (``"sp"``).
+    attention_weight : float, default=1000.0
+        Weight of the attention-transfer term (``"at"``).
+    max_epochs : int, default=30
+        Passes over the training data.
+    lr : float, default=1e-3
+        Learning rate.
+    batch_size : int, default=32
+        Samples per batch. The relational terms compare the samples of a
+        batch with each other, so very small batches weaken them.
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+        Its arguments other than ``lr`` go as ``optimizer__<name>``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified,
+        drawn with ``random_state``; the teacher rows go with their samples),
+        stop when its loss has not improved for ``n_iter_no_change`` epochs
+        and keep the best epoch's weights. Only data given to ``fit`` is used.
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Patience of the early stopping, in epochs.
+    lr_schedule : {"cosine"} or None, default="cosine"
+        ``"cosine"``: cosine annealing over ``max_epochs`` (skorch
+        ``LRScheduler`` callback named ``"lr_scheduler"``; replace it with
+        ``callbacks__lr_scheduler=...``). None keeps the learning rate.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, after the built-in ones.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout, the validation split
+        and, when it has no ``random_state`` of its own, the fit of an
+        unfitted teacher: the same int gives the same predictions (on the
+        same device and torch build). torch's global random state is left as
+        it was.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train; ``"auto"`` takes a GPU when torch sees one.
+    verbose : int, default=0
+        0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
+    **kwargs
+        Keywords starting with ``module__``, ``optimizer__``, ``callbacks__``,
+        ``iterator_train__`` or ``iterator_valid__``, forwarded to the skorch
+        net (grid-searchable like the named parameters).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels seen in ``fit``, in the user's own labels.
+    n_features_in_ : int
+        Size of the second axis of ``X`` (image channels).
+    input_shape_ : tuple of int
+        Shape of one sample as the network takes it.
+    embedding_dim_ : int
+        Width of the student's embeddings (:meth:`transform`).
+    teacher_ : estimator or None
+        The teacher used: the given one when it was fitted, else the clone
+        fitted on ``teacher_X``; None with ``distillation="none"``.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net; ``net_.module_`` is the student network and
+        ``net_.criterion_`` the loss (with the learned projection).
+    history_ : skorch.History
+        Per-epoch losses; each batch also records every loss term
+        (``history_[-1, "batches", 0, "train_kd"]`` ...).
+    device_ : str
+        The device used.
+
+    See Also
+    --------
+    TeacherClassifier : The teacher network on a vision or multimodal input.
+
+    Notes
+    -----
+    ``teacher_X`` is sample-aligned metadata of ``fit``: ``Pipeline`` and
+    ``GridSearchCV`` split it with ``X``. It is requested by default, so with
+    ``sklearn.set_config(enable_metadata_routing=True)`` it reaches the
+    student with no ``set_fit_request`` call; without routing, pass it to a
+    pipeline as ``<step name>__teacher_X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from vskdlearn import DistilledStudentClassifier, TeacherClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat(["wave", "clap"], 20)
+    >>> skeleton = rng.normal(size=(40, 16, 20, 3)).astype("float32")
+    >>> skeleton[y == "wave", :, 11, 1] += np.sin(np.arange(16))
+    >>> images = rng.normal(size=(40, 6, 16, 16)).astype("float32")
+    >>> images[y == "wave"] += 0.5
+    >>> teacher = TeacherClassifier(max_epochs=5, random_state=0).fit(skeleton, y)
+    >>> student = DistilledStudentClassifier(
+    ...     FrozenEstimator(teacher), max_epochs=5, random_state=0
+    ... ).fit(images, y, teacher_X=skeleton)
+    >>> student.predict(images[:3])
+    array(['clap', 'clap', 'clap'], dtype='<U4')
+    """
+
+    __metadata_request__fit = {"teacher_X": True}
+
+    _parameter_constraints = {
+        **BaseNetClassifier._parameter_constraints,
+        "teacher": [None, HasMethods(["fit"])],
+        "distillation": [StrOptions(set(METHOD_WEIGHTS))],
+        **{
+            name: [Interval(Real, 0, None, closed="left")]
+            for name in _LOSS_PARAMS
+            if name != "temperature"
+        },
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        teacher=None,
+        module=None,
+        *,
+        distillation="dask",
+        ce_weight=1.0,
+        kd_weight=1.0,
+        temperature=4.0,
+        distance_weight=1.0,
+        angle_weight=2.0,
+        semantic_weight=1.0,
+        sp_weight=3000.0,
+        attention_weight=1000.0,
+        max_epochs=30,
+        lr=1e-3,
+        batch_size=32,
+        optimizer=torch.optim.AdamW,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        lr_schedule="cosine",
+        callbacks=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        **kwargs,
+    ):
+        check_net_kwargs(type(self).__name__, kwargs)
+        self.teacher = teacher
+        self.module = module
+        self.distillation = distillation
+        self.ce_weight = ce_weight
+        self.kd_weight = kd_weight
+        self.temperature = temperature
+        self.distance_weight = distance_weight
+        self.angle_weight = angle_weight
+        self.semantic_weight = semantic_weight
+        self.sp_weight = sp_weight
+        self.attention_weight = attention_weight
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_schedule = lr_schedule
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        vars(self).update(kwargs)
+
+    # -- input ----------------------------------------------------------------
+
+    @staticmethod
+    def _as_network_input(X):
+        if X.ndim == 2:
+            return X[:, None, :]  # a 2-D array is one channel of a series
+        if X.ndim in (3, 4):
+            return X
+        raise ValueError(
+            "X must be GAF images of shape (n_samples, n_channels, height, width) "
+            "(e.g. from GAFTransformer) or sensor series of shape (n_samples, "
+            f"n_channels, n_timestamps); got an array of shape {X.shape}."
+        )
+
+    def _validate_predict_input(self, X):
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            allow_nd=True,
+            dtype=np.float32,
+            ensure_all_finite=True,
+        )
+        X = self._as_network_input(as_float32(X))
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}; the student was "
+                f"fitted on {self.input_shape_}. Encode the series the same way "
+                "as for fit (same GAF image_size and method)."
+            )
+        return X
+
+    def _default_module(self, X):
+        from ..networks import SensorCNN, SmallStudent
+
+        return SmallStudent if X[INPUT_KEY].ndim == 4 else SensorCNN
+
+    # -- the teacher ----------------------------------------------------------
+
+    def _check_weights(self):
+        used = METHOD_WEIGHTS[self.distillation]
+        if all(getattr(self, name) == 0 for name in used):
+            raise ValueError(
+                f"Every loss weight distillation={self.distillation!r} uses is 0 "
+                f"({', '.join(used)}): there is nothing to learn from. Give at "
+                "least one of them a positive value."
+            )
+
+    def _fitted_teacher(self, teacher_X, y, n_samples, seed):
+        """The teacher to read, fitted on ``teacher_X`` when it is not yet."""
+        if self.teacher is None:
+            raise ValueError(
+                f"distillation={self.distillation!r} needs a teacher: pass "
+                "teacher=FrozenEstimator(fitted_teacher), or an unfitted "
+                "TeacherClassifier(...) to have it fitted on teacher_X, or use "
+                "distillation='none' to train the student alone."
+            )
+        fitted = _teacher_is_fitted(self.teacher)
+        if teacher_X is None:
+            if not fitted:
+                raise NotFittedError(
+                    "The teacher is not fitted and no teacher_X was given to fit "
+                    "it: pass fit(X, y, teacher_X=...) with the teacher's modality "
+                    "of the same samples (a clone of the teacher is fitted on it), "
+                    "or pass a fitted teacher."
+                )
+            raise ValueError(
+                "teacher_X is missing: the teacher's outputs for the training "
+                "samples are computed from teacher_X, the teacher's modality of the "
+                "same recordings as X, row for row. Pass fit(X, y, teacher_X=...); "
+                "in a Pipeline, enable metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) or pass "
+                "pipe.fit(X, y, distilledstudentclassifier__teacher_X=...)."
+            )
+        n_teacher = _num_samples(teacher_X)
+        if n_teacher != n_samples:
+            raise ValueError(
+                f"teacher_X has {n_teacher} samples but X has {n_samples}: "
+                "teacher_X must be sample-aligned with X (row i of both is the "
+                "same recording). Index both with the same indices."
+            )
+        _check_finite_teacher_X(teacher_X)
+        if fitted:
+            return self.teacher
+        if isinstance(self.teacher, FrozenEstimator):
+            raise NotFittedError(
+                "The teacher is a FrozenEstimator around an unfitted estimator, "
+                "which cannot be fitted: fit the teacher first, or pass it "
+                "unfrozen to have a clone fitted on teacher_X in every fit."
+            )
+        teacher = clone(self.teacher)
+        params = teacher.get_params(deep=False)
+        if "random_state" in params and params["random_state"] is None:
+            teacher.set_params(random_state=seed)
+        return teacher.fit(teacher_X, y)
+
+    def _teacher_outputs(self, teacher, teacher_X):
+        """Teacher outputs for every training sample, as float32 tensors."""
+        teacher_classes = getattr(teacher, "classes_", None)
+        if teacher_classes is None or not (
+            len(teacher_classes) == len(self.classes_)
+            and np.array_equal(np.asarray(teacher_classes), self.classes_)
+        ):
+            raise ValueError(
+                f"The teacher was fitted on classes {list(teacher_classes)} but y "
+                f"has classes {list(self.classes_)}; they must be the same labels. "
+                "Fit the teacher on the same label set (the same y, or y of the "
+                "same recordings), or pass an unfitted teacher to have it fitted "
+                "on teacher_X and y in each fit."
+                if teacher_classes is not None
+                else f"The teacher {type(teacher).__name__} has no classes_; a "
+                "fitted classifier is needed."
+            )
+        # Teacher outputs are constants for the student: no graph is built.
+        with torch.no_grad():
+            logits, embedding = _as_teacher_arrays(teacher, teacher_X)
+        logits = np.asarray(logits, dtype=np.float32)
+        embedding = np.asarray(embedding, dtype=np.float32)
+        n_samples, n_classes = _num_samples(teacher_X), len(self.classes_)
+        if logits.shape != (n_samples, n_classes) or embedding.ndim != 2:
+            raise ValueError(
+                f"The teacher returned logits of shape {logits.shape} and "
+                f"embeddings of shape {embedding.shape} for {n_samples} samples; "
+                f"({n_samples}, {n_classes}) and ({n_samples}, embedding_dim) "
+                "were expected."
+            )
+        if not (np.isfinite(logits).all() and np.isfinite(embedding).all()):
+            raise ValueError(
+                "The teacher's outputs on teacher_X contain NaN or infinity (a "
+                "diverged teacher?); refit the teacher, e.g. with a lower lr."
+            )
+        features = None
+        if self.distillation == "at":
+            features = self._teacher_feature_maps(teacher, teacher_X)
+        return torch.from_numpy(logits), torch.from_numpy(embedding), features
+
+    def _teacher_feature_maps(self, teacher, teacher_X):
+        maps = getattr(teacher, "predict_feature_maps", None)
+        if maps is None:
+            raise ValueError(
+                "distillation='at' needs the teacher's feature maps: the teacher "
+                f"{type(teacher).__name__} has no predict_feature_maps(X) (a "
+                "TeacherClassifier on a module with forward_features has)."
+            )
+        with torch.no_grad():
+            return [
+                torch.from_numpy(np.asarray(m, np.float32)) for m in maps(teacher_X)
+            ]
+
+    # -- fit ------------------------------------------------------------------
+
+    def fit(self, X, y, teacher_X=None):
+        """Train the student, learning from the labels and from the teacher.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, height, width)
+            The student's input: GAF images of the sensor windows (or raw
+            series ``(n_samples, n_channels, n_timestamps)``).
+        y : array-like of shape (n_samples,)
+            Labels (ints or strings).
+        teacher_X : array-like or Modalities, default=None
+            The teacher's modality of the same recordings, row ``i`` for
+            sample ``i`` of ``X`` (e.g. skeletons ``(n_samples, n_frames,
+            n_joints, 3)``). Needed unless ``distillation="none"``.
+
+        Returns
+        -------
+        self : DistilledStudentClassifier
+            The fitted student.
+        """
+        self._validate_params()
+        self._check_weights()
+        X, y = validate_data(
+            self, X, y, allow_nd=True, dtype=np.float32, ensure_all_finite=True
+        )
+        X = self._as_network_input(as_float32(X))
+        y_encoded = self._encode_labels(y)
+        self._check_validation_split(y_encoded)
+        self.input_shape_ = tuple(X.shape[1:])
+        seed = derive_seed(self.random_state)
+        device = resolve_device(self.device)
+
+        self.teacher_ = None
+        outputs = None
+        if self.distillation != "none":
+            self.teacher_ = self._fitted_teacher(teacher_X, y, len(X), seed)
+            outputs = self._teacher_outputs(self.teacher_, teacher_X)
+
+        from ..losses import DistillationLoss
+
+        X_net = {INPUT_KEY: X, INDEX_KEY: np.arange(len(X))}
+        with seeded_torch(seed, device):
+            module, self.embedding_dim_ = self._init_module(
+                X_net, self.input_shape_, "student"
+            )
+            criterion_kwargs = {
+                f"criterion__{name}": getattr(self, name) for name in _LOSS_PARAMS
+            }
+            criterion_kwargs["criterion__distillation"] = self.distillation
+            if outputs is not None:
+                criterion_kwargs["criterion__student_dim"] = self.embedding_dim_
+                criterion_kwargs["criterion__teacher_dim"] = int(outputs[1].shape[1])
+            net = self._build_net(
+                _DistillationNet, module, DistillationLoss, seed, **criterion_kwargs
+            )
+            net.initialize()
+            if outputs is not None:
+                logits, embedding, features = outputs
+                net.teacher_logits_ = logits.to(self.device_)
+                net.teacher_embedding_ = embedding.to(self.device_)
+                if features is not None:
+                    self._check_attention_maps(net, X, features)
+                    net.teacher_features_ = [f.to(self.device_) for f in features]
+                    net.with_features_ = True
+            try:
+                net.partial_fit(X_net, y_encoded)
+            finally:
+                # Training-only: release the teacher tensors (memory, pickles).
+                net.teacher_logits_ = net.teacher_embedding_ = None
+                net.teacher_features_ = None
+                net.with_features_ = False
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    def _check_attention_maps(self, net, X, teacher_maps):
+        from ..losses import attention_loss
+
+        module = net.module_
+        if not hasattr(module, "forward_features"):
+            raise ValueError(
+                f"distillation='at' needs the student module {type(module).__name__} "
+                "to have forward_features(x) returning its feature maps."
+            )
+        module.eval()
+        try:
+            with torch.no_grad():
+                student_maps = list(
+                    call_module(module.forward_features, X[:2], device=self.device_)
+                )
+            n_maps = min(len(student_maps), len(teacher_maps))
+            attention_loss(
+                student_maps[-n_maps:], [t[:2] for t in teacher_maps[-n_maps:]]
+            )
+        except ValueError as exc:
+            raise ValueError(
+                "distillation='at' matches the student's and the teacher's deepest "
+                "feature maps, which must have the same number of spatial axes: "
+                f"{exc} For example a SensorCNN student on raw series (n_samples, "
+                "n_channels, n_timestamps) and a skeleton teacher are both over "
+                "time; a GAF image student is not. Use another distillation."
+            ) from exc
+        finally:
+            module.train()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        return tags

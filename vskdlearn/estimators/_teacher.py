@@ -1,0 +1,388 @@
+"""The teacher: a network classifier on a vision (or multimodal) recording."""
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import (
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
+
+from ..modalities import Modalities
+from ._base import (
+    BaseNetClassifier,
+    _EmbeddingNet,
+    as_float32,
+    check_net_kwargs,
+    derive_seed,
+    resolve_device,
+    seeded_torch,
+)
+
+__all__ = ["TeacherClassifier"]
+
+SENSOR_MODALITIES = ("accelerometer", "gyroscope", "inertial")
+
+# Per-sample layout each single modality must have, for the error messages.
+_LAYOUTS = {
+    "skeleton": ("(n_samples, n_frames, n_joints, n_coords)", (4,)),
+    "video": ("(n_samples, n_frames, n_colors, height, width)", (5,)),
+    "depth": ("(n_samples, n_frames, height, width)", (4,)),
+    "sensor": (
+        "(n_samples, n_channels, n_timestamps) or (n_samples, n_timestamps)",
+        (2, 3),
+    ),
+}
+
+
+def _kind(modality):
+    return "sensor" if modality in SENSOR_MODALITIES else modality
+
+
+def _dtype_for(kind, X):
+    # Video keeps uint8: the video network divides it by 255 batch by batch,
+    # so a clip collection is never held in memory as float32.
+    if kind in ("video", "depth") and getattr(X, "dtype", None) == np.uint8:
+        return None
+    return np.float32
+
+
+def _check_layout(X, name, kind, *, in_bundle=False):
+    """Check the number of axes ``kind`` needs and give the network's layout."""
+    if kind not in _LAYOUTS:
+        return X
+    layout, ndims = _LAYOUTS[kind]
+    if X.ndim not in ndims:
+        raise ValueError(
+            f"{name} must have the layout {layout}; got an array of shape {X.shape}."
+        )
+    if kind == "sensor" and X.ndim == 2:
+        X = X[:, None, :]  # a 2-D array is one channel
+    if kind == "depth" and not in_bundle:
+        X = X[:, :, None]  # one colour channel, for the video network
+    return X
+
+
+def _finish(X):
+    return X if X.dtype == np.uint8 else as_float32(X)
+
+
+class TeacherClassifier(BaseNetClassifier):
+    """A network classifier on the teacher's modality, with embeddings.
+
+    The teacher sees a rich recording (skeleton sequences, video clips, or
+    several modalities at once) and is trained with cross-entropy. A
+    :class:`DistilledStudentClassifier` then reads its logits and embeddings
+    (:meth:`predict_logits_and_embeddings`) for the training samples.
+
+    Parameters
+    ----------
+    modality : {"skeleton", "video", "depth", "accelerometer", "gyroscope", \
+"inertial", "fusion"}, default="skeleton"
+        What ``X`` is, which decides how it is checked and which network is
+        built when ``module`` is None:
+
+        - ``"skeleton"``: ``(n_samples, n_frames, n_joints, 3)``,
+          :class:`~vskdlearn.networks.SkeletonTeacher`;
+        - ``"video"``: ``(n_samples, n_frames, n_colors, height, width)``,
+          float in [0, 1] or ``uint8``, :class:`~vskdlearn.networks.VideoTRNTeacher`;
+        - ``"depth"``: ``(n_samples, n_frames, height, width)``, the video
+          network on one colour channel;
+        - ``"accelerometer"``, ``"gyroscope"``, ``"inertial"``:
+          ``(n_samples, n_channels, n_timestamps)`` (a 2-D array is one
+          channel), :class:`~vskdlearn.networks.SensorCNN`;
+        - ``"fusion"``: a :class:`~vskdlearn.Modalities` bundle (or a dict)
+          of the above, :class:`~vskdlearn.networks.FusionTeacher` with one
+          branch per modality. Only a ``Modalities`` bundle is split by
+          cross-validation; a plain dict is accepted for convenience.
+    module : torch.nn.Module class or instance, default=None
+        The network; its ``forward`` returns ``(logits, embedding)``. A class
+        receives ``n_classes`` and ``input_shape`` (taken from ``y`` and
+        ``X``) unless given as ``module__n_classes`` / ``module__input_shape``;
+        other constructor arguments are given as ``module__<name>``. None
+        picks the network of ``modality``.
+    max_epochs : int, default=30
+        Passes over the training data.
+    lr : float, default=1e-3
+        Learning rate.
+    batch_size : int, default=32
+        Samples per batch, for training and prediction.
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+        Its arguments other than ``lr`` go as ``optimizer__<name>``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified,
+        drawn with ``random_state``), stop when its loss has not improved for
+        ``n_iter_no_change`` epochs and keep the best epoch's weights. The
+        held-out part comes from the data given to ``fit`` only.
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Patience of the early stopping, in epochs.
+    lr_schedule : {"cosine"} or None, default="cosine"
+        ``"cosine"``: cosine annealing of the learning rate over
+        ``max_epochs`` (skorch ``LRScheduler`` callback named
+        ``"lr_scheduler"``; replace it with ``callbacks__lr_scheduler=...``).
+        None keeps the learning rate constant.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, after the built-in ones.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split; the same int gives the same predictions (on the same device
+        and torch build). torch's global random state is left as it was.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train; ``"auto"`` takes a GPU when torch sees one.
+    verbose : int, default=0
+        0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
+    **kwargs
+        Keywords starting with ``module__``, ``optimizer__``, ``callbacks__``,
+        ``iterator_train__`` or ``iterator_valid__``, forwarded to the skorch
+        net (grid-searchable like the named parameters).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels seen in ``fit``, in the user's own labels.
+    n_features_in_ : int
+        Size of the second axis of ``X`` (not set for multimodal input).
+    modality_shapes_ : dict of str to tuple
+        Per-sample shape of each modality seen in ``fit``.
+    embedding_dim_ : int
+        Width of the embeddings returned by :meth:`transform`.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net (its ``module_`` is the torch network).
+    history_ : skorch.History
+        Per-epoch losses (and validation accuracy with early stopping).
+    device_ : str
+        The device used.
+
+    See Also
+    --------
+    DistilledStudentClassifier : Distils a fitted teacher into a student.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vskdlearn import TeacherClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> skeleton = rng.normal(size=(40, 16, 20, 3)).astype("float32")
+    >>> y = np.repeat(["wave", "clap"], 20)
+    >>> skeleton[y == "wave", :, 11, 1] += np.sin(np.arange(16))  # right hand
+    >>> teacher = TeacherClassifier(modality="skeleton", max_epochs=5,
+    ...                             random_state=0).fit(skeleton, y)
+    >>> teacher.classes_
+    array(['clap', 'wave'], dtype='<U4')
+    >>> teacher.transform(skeleton[:2]).shape
+    (2, 256)
+    """
+
+    _parameter_constraints = {
+        **BaseNetClassifier._parameter_constraints,
+        "modality": [
+            StrOptions({"skeleton", "video", "depth", "fusion", *SENSOR_MODALITIES})
+        ],
+    }
+
+    def __init__(
+        self,
+        modality="skeleton",
+        module=None,
+        *,
+        max_epochs=30,
+        lr=1e-3,
+        batch_size=32,
+        optimizer=torch.optim.AdamW,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        lr_schedule="cosine",
+        callbacks=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        **kwargs,
+    ):
+        check_net_kwargs(type(self).__name__, kwargs)
+        self.modality = modality
+        self.module = module
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_schedule = lr_schedule
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        vars(self).update(kwargs)
+
+    # -- input ----------------------------------------------------------------
+
+    def _validate_bundle(self, X, *, reset):
+        if not isinstance(X, (Modalities, Mapping)):
+            raise ValueError(
+                "modality='fusion' takes several sample-aligned modalities as "
+                "a Modalities bundle, e.g. Modalities(skeleton=X_skel, "
+                "accelerometer=X_acc) or data.modalities('skeleton', "
+                f"'accelerometer'); got {type(X).__name__}. For one modality, "
+                "set modality to its name."
+            )
+        bundle = X if isinstance(X, Modalities) else Modalities(X)
+        arrays = {}
+        for name in bundle.names:
+            kind = _kind(name)
+            array = check_array(
+                bundle[name],
+                input_name=f"X[{name!r}]",
+                allow_nd=True,
+                dtype=_dtype_for(kind, bundle[name]),
+                ensure_all_finite=True,
+            )
+            arrays[name] = _finish(
+                _check_layout(array, f"X[{name!r}]", kind, in_bundle=True)
+            )
+        shapes = {name: tuple(a.shape[1:]) for name, a in arrays.items()}
+        if reset:
+            self.modality_shapes_ = shapes
+        elif shapes != self.modality_shapes_:
+            raise ValueError(
+                f"X holds modalities of per-sample shapes {shapes}; the teacher "
+                f"was fitted on {self.modality_shapes_}. Give the same "
+                "modalities, with the same layout."
+            )
+        return arrays
+
+    def _refuse_bundle(self, X):
+        if isinstance(X, (Modalities, Mapping)):
+            raise ValueError(
+                f"X is a bundle of modalities {list(X.keys())} but modality="
+                f"{self.modality!r} takes one array; pass X[{self.modality!r}] "
+                "(if the bundle holds it) or set modality='fusion' to fuse them."
+            )
+
+    def _validate_input(self, X, *, reset):
+        """``X`` as the skorch net takes it: an array or a dict of arrays."""
+        if self.modality == "fusion":
+            return self._validate_bundle(X, reset=reset)
+        self._refuse_bundle(X)
+        kind = _kind(self.modality)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            allow_nd=True,
+            dtype=_dtype_for(kind, X),
+            ensure_all_finite=True,
+        )
+        X = _finish(_check_layout(X, "X", kind))
+        self._check_shape(X, reset)
+        return X
+
+    def _check_shape(self, X, reset):
+        shape = tuple(X.shape[1:])
+        if reset:
+            self.modality_shapes_ = {self.modality: shape}
+        elif shape != self.modality_shapes_[self.modality]:
+            raise ValueError(
+                f"X has per-sample shape {shape}; the teacher was fitted on "
+                f"{self.modality_shapes_[self.modality]}. Give recordings of the "
+                "same layout and length (resample or crop them the same way)."
+            )
+
+    def _validate_fit_input(self, X, y):
+        if self.modality == "fusion":
+            X_net = self._validate_bundle(X, reset=True)
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the "
+                    "target y is None."
+                )
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(next(iter(X_net.values())), y)
+            return X_net, y
+        self._refuse_bundle(X)
+        kind = _kind(self.modality)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            allow_nd=True,
+            dtype=_dtype_for(kind, X),
+            ensure_all_finite=True,
+        )
+        X = _finish(_check_layout(X, "X", kind))
+        self._check_shape(X, True)
+        return X, y
+
+    def _validate_predict_input(self, X):
+        return self._validate_input(X, reset=False)
+
+    def _default_module(self, X):
+        from ..networks import (
+            FusionTeacher,
+            SensorCNN,
+            SkeletonTeacher,
+            VideoTRNTeacher,
+        )
+
+        return {
+            "skeleton": SkeletonTeacher,
+            "video": VideoTRNTeacher,
+            "depth": VideoTRNTeacher,
+            "sensor": SensorCNN,
+            "fusion": FusionTeacher,
+        }[_kind(self.modality)]
+
+    # -- fit ------------------------------------------------------------------
+
+    def fit(self, X, y):
+        """Train the teacher network on its modality.
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            The teacher's recordings, in the layout of ``modality``.
+        y : array-like of shape (n_samples,)
+            Labels (ints or strings).
+
+        Returns
+        -------
+        self : TeacherClassifier
+            The fitted teacher.
+        """
+        self._validate_params()
+        X_net, y = self._validate_fit_input(X, y)
+        y_encoded = self._encode_labels(y)
+        self._check_validation_split(y_encoded)
+
+        seed = derive_seed(self.random_state)
+        input_shape = (
+            self.modality_shapes_
+            if self.modality == "fusion"
+            else self.modality_shapes_[self.modality]
+        )
+        with seeded_torch(seed, resolve_device(self.device)):
+            module, self.embedding_dim_ = self._init_module(
+                X_net, input_shape, "teacher"
+            )
+            net = self._build_net(
+                _EmbeddingNet, module, torch.nn.CrossEntropyLoss, seed
+            )
+            net.initialize()
+            net.partial_fit(X_net, y_encoded)
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = self.modality in SENSOR_MODALITIES
+        tags.input_tags.three_d_array = self.modality in SENSOR_MODALITIES
+        tags.input_tags.dict = self.modality == "fusion"
+        return tags
