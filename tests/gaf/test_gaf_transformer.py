@@ -191,6 +191,19 @@ def test_many_chunks_equal_one_chunk(monkeypatch):
     np.testing.assert_array_equal(GAFTransformer(image_size=10).fit_transform(X), whole)
 
 
+def test_n_jobs_gives_the_same_images_and_restores_torch_threads():
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(9, 3, 40))
+    before = torch.get_num_threads()
+    one = GAFTransformer(image_size=10, n_jobs=1).fit_transform(X)
+    assert torch.get_num_threads() == before
+    two = GAFTransformer(image_size=10, n_jobs=2).fit_transform(X)
+    assert torch.get_num_threads() == before
+    np.testing.assert_allclose(one, two, atol=1e-7)
+
+
 X3 = np.random.default_rng(0).normal(size=(4, 3, 20))
 
 
@@ -216,6 +229,7 @@ def with_value(value, sample, channel, time):
         ({"image_size": 0}, X3, "'image_size' parameter of GAFTransformer must be"),
         ({"image_size": 1.5}, X3, "'image_size' parameter of GAFTransformer must be"),
         ({"image_size": "64"}, X3, "'image_size' parameter of GAFTransformer must be"),
+        ({"n_jobs": 1.5}, X3, "'n_jobs' parameter of GAFTransformer must be"),
         (
             {"image_size": 64},
             X3,
