@@ -274,7 +274,7 @@ def test_predict_takes_only_the_students_input(paired, frozen, student_small):
     student = DistilledStudentClassifier(frozen, max_epochs=1, **student_small)
     student.fit(images, y, teacher_X=skeleton)
     assert 0 <= student.score(images, y) <= 1
-    assert student.transform(images).shape == (len(y), 8)
+    assert student.embed(images).shape == (len(y), 8)
     with pytest.raises(ValueError, match="expecting 2 features"):
         student.predict(np.concatenate([images, images], axis=1))
     with pytest.raises(ValueError, match="same GAF image_size"):

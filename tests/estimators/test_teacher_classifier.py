@@ -39,12 +39,12 @@ def test_embeddings_and_logits_come_from_one_forward_pass(paired, fitted_teacher
             fitted_teacher.embedding_dim_,
         )
     )
-    np.testing.assert_array_equal(fitted_teacher.transform(skeleton), embeddings)
+    np.testing.assert_array_equal(fitted_teacher.embed(skeleton), embeddings)
     np.testing.assert_allclose(fitted_teacher.decision_function(skeleton), logits)
     # Batches of 5 give the same outputs as batches of 32 (eval mode).
     copy = pickle.loads(pickle.dumps(fitted_teacher))
     copy.net_.batch_size = 5
-    np.testing.assert_allclose(copy.transform(skeleton), embeddings, atol=1e-5)
+    np.testing.assert_allclose(copy.embed(skeleton), embeddings, atol=1e-5)
 
 
 def test_learns_an_easy_problem(make_paired, teacher_small):
@@ -96,7 +96,7 @@ def test_other_modalities(modality, shape, dtype):
         small["module__frame_dim"] = 8
     teacher = TeacherClassifier(modality, max_epochs=1, random_state=0, **small)
     teacher.fit(X, y)
-    assert teacher.transform(X).shape == (12, 8)
+    assert teacher.embed(X).shape == (12, 8)
     # Binary problems: one score per sample, as scikit-learn expects.
     assert teacher.decision_function(X).shape == (12,)
 
@@ -228,9 +228,11 @@ def test_bad_input(params, X, y, error, message):
         TeacherClassifier(**{"max_epochs": 1, **params}).fit(X, y)
 
 
-def test_unknown_keyword_is_refused():
-    with pytest.raises(TypeError, match="module__width=32"):
-        TeacherClassifier(max_epoch=5)
+def test_unknown_keyword_is_refused_in_fit():
+    X, y = _series()
+    teacher = TeacherClassifier("accelerometer", max_epoch=5)  # sic
+    with pytest.raises(TypeError, match=r"\['max_epoch'\].*module__width=32"):
+        teacher.fit(X, y)
 
 
 def test_cuda_asked_for_without_a_gpu():

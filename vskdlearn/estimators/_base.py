@@ -85,12 +85,24 @@ class _EmbeddingNet(NeuralNetClassifier):
         return self.criterion_(logits, to_tensor(y_true, device=self.device))
 
 
-def check_net_kwargs(estimator_name, kwargs):
-    """Refuse keywords that no prefix routes (they would be silently lost)."""
-    unknown = sorted(k for k in kwargs if not k.startswith(NET_PREFIXES))
+def check_net_kwargs(estimator):
+    """Refuse keywords that no prefix routes (they would be silently lost).
+
+    Checked in ``fit``, not ``__init__``: scikit-learn estimators never raise
+    at construction.
+    """
+    params = set(estimator._get_param_names())
+    unknown = sorted(
+        k
+        for k in vars(estimator)
+        if k not in params
+        and not k.startswith(NET_PREFIXES)
+        and not k.endswith("_")
+        and not k.startswith("_")
+    )
     if unknown:
         raise TypeError(
-            f"{estimator_name}.__init__() got unexpected keyword argument(s) "
+            f"{type(estimator).__name__} got unexpected keyword argument(s) "
             f"{unknown}. Besides its named parameters it takes only keywords "
             f"starting with {', '.join(NET_PREFIXES)} (forwarded to the skorch "
             "net, e.g. module__width=32 or optimizer__weight_decay=1e-4)."
@@ -474,8 +486,11 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         logits = self._forward(X)[0]
         return self.classes_[logits.argmax(dim=1).numpy()]
 
-    def transform(self, X):
+    def embed(self, X):
         """Embeddings of samples (the input of the network's classifier layer).
+
+        Not named ``transform``: these estimators are classifiers, and a
+        ``transform`` would make scikit-learn treat them as transformers.
 
         Parameters
         ----------

@@ -257,7 +257,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
     input_shape_ : tuple of int
         Shape of one sample as the network takes it.
     embedding_dim_ : int
-        Width of the student's embeddings (:meth:`transform`).
+        Width of the student's embeddings (:meth:`embed`).
     teacher_ : estimator or None
         The teacher used: the given one when it was fitted, else the clone
         fitted on ``teacher_X``; None with ``distillation="none"``.
@@ -343,7 +343,6 @@ class DistilledStudentClassifier(BaseNetClassifier):
         verbose=0,
         **kwargs,
     ):
-        check_net_kwargs(type(self).__name__, kwargs)
         self.teacher = teacher
         self.module = module
         self.distillation = distillation
@@ -541,6 +540,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             The fitted student.
         """
         self._validate_params()
+        check_net_kwargs(self)
         self._check_weights()
         X, y = validate_data(
             self, X, y, allow_nd=True, dtype=np.float32, ensure_all_finite=True

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions
@@ -151,7 +152,7 @@ class TeacherClassifier(BaseNetClassifier):
     modality_shapes_ : dict of str to tuple
         Per-sample shape of each modality seen in ``fit``.
     embedding_dim_ : int
-        Width of the embeddings returned by :meth:`transform`.
+        Width of the embeddings returned by :meth:`embed`.
     net_ : skorch.NeuralNetClassifier
         The trained skorch net (its ``module_`` is the torch network).
     history_ : skorch.History
@@ -175,7 +176,7 @@ class TeacherClassifier(BaseNetClassifier):
     ...                             random_state=0).fit(skeleton, y)
     >>> teacher.classes_
     array(['clap', 'wave'], dtype='<U4')
-    >>> teacher.transform(skeleton[:2]).shape
+    >>> teacher.embed(skeleton[:2]).shape
     (2, 256)
     """
 
@@ -205,7 +206,6 @@ class TeacherClassifier(BaseNetClassifier):
         verbose=0,
         **kwargs,
     ):
-        check_net_kwargs(type(self).__name__, kwargs)
         self.modality = modality
         self.module = module
         self.max_epochs = max_epochs
@@ -225,7 +225,7 @@ class TeacherClassifier(BaseNetClassifier):
     # -- input ----------------------------------------------------------------
 
     def _validate_bundle(self, X, *, reset):
-        if not isinstance(X, (Modalities, Mapping)):
+        if not isinstance(X, (Modalities, Mapping)) or sp.issparse(X):
             raise ValueError(
                 "modality='fusion' takes several sample-aligned modalities as "
                 "a Modalities bundle, e.g. Modalities(skeleton=X_skel, "
@@ -259,7 +259,8 @@ class TeacherClassifier(BaseNetClassifier):
         return arrays
 
     def _refuse_bundle(self, X):
-        if isinstance(X, (Modalities, Mapping)):
+        # scipy's dok arrays are dicts: leave sparse input to validate_data.
+        if isinstance(X, (Modalities, Mapping)) and not sp.issparse(X):
             raise ValueError(
                 f"X is a bundle of modalities {list(X.keys())} but modality="
                 f"{self.modality!r} takes one array; pass X[{self.modality!r}] "
@@ -357,6 +358,7 @@ class TeacherClassifier(BaseNetClassifier):
             The fitted teacher.
         """
         self._validate_params()
+        check_net_kwargs(self)
         X_net, y = self._validate_fit_input(X, y)
         y_encoded = self._encode_labels(y)
         self._check_validation_split(y_encoded)

@@ -1,0 +1,32 @@
+"""scikit-learn's shared estimator checks.
+
+The checks feed 2-D tables of numbers, so they run on the configurations
+that take them: a teacher on a one-channel sensor series and the student
+trained alone (with a teacher, ``fit`` needs ``teacher_X``, which the checks
+cannot give; the distillation paths are tested in the other files).
+"""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from vskdlearn import DistilledStudentClassifier, TeacherClassifier
+
+# Expected failures, each with the reason. Keep this list short.
+EXPECTED_FAILED_CHECKS = {
+    "check_do_not_raise_errors_in_init_or_set_params": (
+        "the check calls set_params(kwargs=...), a parameter literally named after "
+        "our **kwargs (the skorch-prefixed module__/optimizer__/... parameters); "
+        "set_params refuses unknown names as BaseEstimator does, so that a typo "
+        "in a parameter grid fails at once"
+    ),
+}
+
+
+@parametrize_with_checks(
+    [
+        TeacherClassifier("accelerometer", max_epochs=5, random_state=0),
+        DistilledStudentClassifier(distillation="none", max_epochs=5, random_state=0),
+    ],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
