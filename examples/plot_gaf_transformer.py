@@ -1,7 +1,7 @@
 """
-======================================================
+=======================================================
 Gramian Angular Fields of smartwatch accelerometer data
-======================================================
+=======================================================
 
 A student network in vskdlearn never sees a raw accelerometer trace: it sees
 Gramian Angular Field (GAF) images of it. This example shows what those images

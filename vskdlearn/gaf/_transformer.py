@@ -87,10 +87,10 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Values per sample seen in :meth:`fit` (``n_channels_in_ *
         n_timestamps_in_``; for 2-D input, the number of columns).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Column names, when :meth:`fit` was given a DataFrame with string
         column names.
-    data_min_, data_max_ : ndarray of shape (n_channels_in_,)
+    data_min_, data_max_ : ndarray of shape (n_channels,)
         Per-channel range: what ``scaling="fit"`` maps onto ``sample_range``
         (the training minimum and maximum), the fixed ``(low, high)`` for a
         fixed range; for ``"sample"``, the training range, for information only.
@@ -283,10 +283,10 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        images : ndarray of shape (n_samples, n_channels * n_methods, \
-image_size_, image_size_), dtype float32
-            Channel ``m * n_channels + c`` is method ``m`` (summation before
-            difference) of input channel ``c``.
+        images : ndarray of shape (n_samples, n_channels * n_methods, S, S)
+            Float32 images, ``S = image_size_``. Channel ``m * n_channels + c``
+            is method ``m`` (summation before difference) of input channel
+            ``c``.
         """
         check_is_fitted(self)
         methods, scaling, sample_range = self._check_params()
