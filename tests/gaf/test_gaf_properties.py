@@ -2,7 +2,7 @@
 
 import numpy as np
 import torch
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -25,7 +25,10 @@ def series_and_size(draw, max_timestamps=30):
 
 SCALINGS = st.sampled_from(["sample", "fit", (-100.0, 100.0)])
 RANGES = st.sampled_from([(-1, 1), (0, 1), (-0.7, 0.2)])
-PROPERTY = settings(max_examples=60, deadline=None)
+# No deadline or speed health check: the 2-core test machine is shared.
+PROPERTY = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @PROPERTY
