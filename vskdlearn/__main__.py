@@ -1,0 +1,7 @@
+"""``python -m vskdlearn`` is the ``vskd`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,249 @@
+"""What one experiment is: a validated, TOML-serialisable configuration.
+
+A run writes its configuration next to its results, so ``vskd run --config
+DIR/config.toml`` repeats it exactly.
+"""
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["ExperimentConfig", "ConfigError", "METHODS", "STUDENTS"]
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be run; the message says what to change."""
+
+
+# Student training recipes, by the short name used on the command line. Each
+# is a display name and the DistilledStudentClassifier parameters that make it.
+METHODS = {
+    "alone": ("student alone", {"distillation": "none"}),
+    "kd": ("KD (soft labels)", {"distillation": "kd"}),
+    "rkd": ("RKD (distance + angle)", {"distillation": "rkd"}),
+    "sp": ("SP (similarity-preserving)", {"distillation": "sp"}),
+    "at": ("AT (attention)", {"distillation": "at"}),
+    "dask": ("DASK", {"distillation": "dask"}),
+    # The DASK ablation: one relational term at a time, and DASK without the
+    # soft labels (what the relational terms add on their own).
+    "dask-d": (
+        "DASK: distance only",
+        {"distillation": "dask", "angle_weight": 0.0, "semantic_weight": 0.0},
+    ),
+    "dask-a": (
+        "DASK: angle only",
+        {"distillation": "dask", "distance_weight": 0.0, "semantic_weight": 0.0},
+    ),
+    "dask-s": (
+        "DASK: semantic only",
+        {"distillation": "dask", "distance_weight": 0.0, "angle_weight": 0.0},
+    ),
+    "dask-nokd": (
+        "DASK without soft labels",
+        {"distillation": "dask", "kd_weight": 0.0},
+    ),
+}
+
+STUDENTS = ("small", "resnet18")
+
+# DistilledStudentClassifier parameters a grid search may vary.
+GRID_PARAMETERS = (
+    "ce_weight",
+    "kd_weight",
+    "temperature",
+    "distance_weight",
+    "angle_weight",
+    "semantic_weight",
+    "lr",
+)
+
+
+@dataclass
+class ExperimentConfig:
+    """Everything that defines one run of ``vskd run``.
+
+    Parameters
+    ----------
+    dataset : {"synthetic", "utd-mhad", "berkeley-mhad", "mmact"}
+        Which data to run on.
+    data_home : str or None
+        Folder holding the dataset in its authors' layout (not needed for
+        ``"synthetic"``).
+    protocol : str
+        One of the dataset's protocols, e.g. ``"cross_subject"``.
+    teacher : str or None
+        The teacher's input (``"video"``, ``"skeleton"``, ``"fusion"``, ...);
+        None takes the dataset's default.
+    student : {"small", "resnet18"}
+        The student network on GAF images.
+    methods : list of str
+        Student recipes to compare, keys of ``METHODS``.
+    seeds : list of int
+        One run of every method per seed; results are mean and std over seeds.
+    image_size, gaf_method, gaf_scaling
+        GAF encoding of the accelerometer windows (see ``GAFTransformer``).
+    n_timestamps, n_frames
+        Length of sensor windows and of vision clips after resampling.
+    teacher_epochs, student_epochs, batch_size, lr
+        Training budget.
+    grid : dict of str to list
+        If not empty, the ``"dask"`` method is tuned by ``GridSearchCV`` over
+        these student parameters, with ``GroupKFold(cv_folds)`` on the
+        training subjects (never the test subjects).
+    cv_folds : int
+        Folds of that grid search.
+    synthetic : dict
+        Keyword arguments of ``make_multimodal_activities`` (synthetic only).
+    output : str or None
+        Folder for the report; None writes nothing to disk.
+    """
+
+    dataset: str = "synthetic"
+    data_home: str | None = None
+    protocol: str = "cross_subject"
+    teacher: str | None = None
+    student: str = "small"
+    methods: list = field(default_factory=lambda: ["alone", "kd", "rkd", "sp", "dask"])
+    seeds: list = field(default_factory=lambda: [0, 1, 2])
+    image_size: int = 32
+    gaf_method: str = "both"
+    gaf_scaling: str = "fit"
+    n_timestamps: int = 128
+    n_frames: int = 16
+    teacher_epochs: int = 30
+    student_epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-3
+    grid: dict = field(default_factory=dict)
+    cv_folds: int = 3
+    synthetic: dict = field(default_factory=dict)
+    output: str | None = None
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        from ._datasets import DATASETS
+
+        if self.dataset not in DATASETS:
+            raise ConfigError(
+                f"Unknown dataset {self.dataset!r}; choose one of {sorted(DATASETS)}."
+            )
+        spec = DATASETS[self.dataset]
+        if self.teacher is not None and self.teacher not in spec.teachers:
+            raise ConfigError(
+                f"The {self.dataset} dataset has no teacher {self.teacher!r}; "
+                f"choose one of {sorted(spec.teachers)}."
+            )
+        if self.student not in STUDENTS:
+            raise ConfigError(
+                f"Unknown student {self.student!r}; choose one of {list(STUDENTS)}."
+            )
+        if not self.methods:
+            raise ConfigError("Give at least one method, e.g. --methods alone,dask.")
+        unknown = [m for m in self.methods if m not in METHODS]
+        if unknown:
+            raise ConfigError(
+                f"Unknown method(s) {unknown}; choose among {list(METHODS)}."
+            )
+        if len(set(self.methods)) != len(self.methods):
+            raise ConfigError(f"Methods are listed twice: {self.methods}.")
+        if not self.seeds or not all(isinstance(s, int) and s >= 0 for s in self.seeds):
+            raise ConfigError(
+                f"seeds must be a non-empty list of non-negative ints, got {self.seeds!r}."
+            )
+        for name in (
+            "image_size",
+            "n_timestamps",
+            "n_frames",
+            "teacher_epochs",
+            "student_epochs",
+            "batch_size",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive int, got {value!r}.")
+        if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
+            raise ConfigError(f"lr must be a positive number, got {self.lr!r}.")
+        if not isinstance(self.cv_folds, int) or self.cv_folds < 2:
+            raise ConfigError(f"cv_folds must be an int >= 2, got {self.cv_folds!r}.")
+        for key, values in self.grid.items():
+            if key not in GRID_PARAMETERS:
+                raise ConfigError(
+                    f"Cannot grid-search {key!r}; choose among {list(GRID_PARAMETERS)}."
+                )
+            if not isinstance(values, list) or not values:
+                raise ConfigError(
+                    f"grid {key!r} needs a non-empty list of values, got {values!r}."
+                )
+        if self.grid and "dask" not in self.methods:
+            raise ConfigError(
+                "A grid search tunes the 'dask' method: add it to methods."
+            )
+        if self.dataset != "synthetic" and self.data_home is None:
+            raise ConfigError(
+                f"The {self.dataset} dataset needs --data-home, the folder holding "
+                f"it in its authors' layout. {spec.where_to_get}"
+            )
+
+    @property
+    def teacher_name(self):
+        from ._datasets import DATASETS
+
+        return self.teacher or DATASETS[self.dataset].default_teacher
+
+    # -- TOML round trip -------------------------------------------------
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_toml(self):
+        lines = [
+            "# vskdlearn experiment; repeat it with: vskd run --config <this file>"
+        ]
+        tables = {}
+        for key, value in self.to_dict().items():
+            if isinstance(value, dict):
+                tables[key] = value
+            elif value is not None:
+                lines.append(f"{key} = {_toml_value(value)}")
+        for name, table in tables.items():
+            lines.append(f"\n[{name}]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_toml(cls, path, **overrides):
+        path = Path(path)
+        try:
+            with path.open("rb") as f:
+                values = tomllib.load(f)
+        except FileNotFoundError:
+            raise ConfigError(f"No configuration file at {path}.") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"{path} has unknown key(s) {unknown}; known keys are {sorted(known)}."
+            )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"Cannot write {value!r} to TOML.")

@@ -1,0 +1,195 @@
+"""Turn an :class:`ExperimentResult` into what a person reads: tables and figures."""
+
+import datetime
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["format_table", "environment", "write_report"]
+
+FIGURES = {
+    "confusion": "confusion_matrix.png",
+    "gaf": "gaf_per_class.png",
+    "curves": "learning_curves.png",
+}
+
+
+def _mean_std(mean, std, scale=100.0):
+    return f"{scale * mean:.1f} ± {scale * std:.1f}"
+
+
+def format_table(summary, style="markdown"):
+    """The results table, as Markdown or as aligned plain text for a terminal."""
+    header = [
+        "model",
+        "accuracy %",
+        "macro-F1 %",
+        "parameters",
+        "CPU ms / window",
+        "train s",
+        "seeds",
+    ]
+    body = [
+        [
+            row.model,
+            _mean_std(row.accuracy_mean, row.accuracy_std),
+            _mean_std(row.macro_f1_mean, row.macro_f1_std),
+            f"{int(row.parameters):,}",
+            f"{row.ms_per_window:.2f}",
+            f"{row.train_seconds:.1f}",
+            str(int(row.n_seeds)),
+        ]
+        for row in summary.itertuples()
+    ]
+    if style == "markdown":
+        lines = ["| " + " | ".join(header) + " |"]
+        lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+        lines += ["| " + " | ".join(r) + " |" for r in body]
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    fmt = lambda r: "  ".join(  # noqa: E731
+        c.ljust(w) if i == 0 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(r, widths, strict=True))
+    )
+    return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *map(fmt, body)])
+
+
+def environment():
+    """Versions and machine, recorded with every report."""
+    import sklearn
+    import skorch
+    import torch
+
+    import vskdlearn
+
+    return {
+        "vskdlearn": vskdlearn.__version__,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "skorch": skorch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "torch threads": torch.get_num_threads(),
+    }
+
+
+def _save_confusion(result, path):
+    from matplotlib.figure import Figure
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    n = len(result.class_names)
+    fig = Figure(figsize=(3 + 0.45 * n, 2.5 + 0.45 * n), layout="constrained")
+    ax = fig.add_subplot()
+    ConfusionMatrixDisplay(result.confusion, display_labels=result.class_names).plot(
+        ax=ax, xticks_rotation="vertical", colorbar=False, include_values=n <= 15
+    )
+    ax.set_title(f"{result.confusion_method}: test confusion (summed over seeds)")
+    fig.savefig(path, dpi=110)
+
+
+def _save_gaf(result, path):
+    from matplotlib.figure import Figure
+
+    images = result.gaf_examples
+    n = len(images)
+    cols = min(n, 9)
+    rows = int(np.ceil(n / cols))
+    fig = Figure(figsize=(1.6 * cols, 1.8 * rows + 0.4), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image, name in zip(axes.ravel(), images, result.class_names, strict=False):
+        # The first three channels (GASF of x, y, z) as one RGB picture.
+        rgb = np.moveaxis(image[:3], 0, -1) if len(image) >= 3 else image[0]
+        ax.imshow(
+            (rgb + 1) / 2, vmin=0, vmax=1, cmap=None if rgb.ndim == 3 else "RdBu_r"
+        )
+        ax.set_title(name, fontsize=8)
+    fig.suptitle("GAF of one training window per class (GASF of x, y, z as RGB)")
+    fig.savefig(path, dpi=110)
+
+
+def _save_curves(result, path):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for name, history in result.histories.items():
+        ax.plot(history.index, history["train_loss"], label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (each model's own objective)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    ax.set_title("Learning curves, first seed")
+    fig.savefig(path, dpi=110)
+
+
+def write_report(result, config, output, command=None):
+    """Write ``report.md``, ``results.csv``, ``summary.csv``, ``config.toml`` and figures.
+
+    Safe to call again as runs finish: every file is rewritten whole.
+    """
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "config.toml").write_text(config.to_toml())
+    result.runs.to_csv(output / "results.csv", index=False)
+    summary = result.summary()
+    summary.to_csv(output / "summary.csv", index=False)
+
+    figures = []
+    if result.confusion is not None:
+        _save_confusion(result, output / FIGURES["confusion"])
+        figures.append(("Confusion matrix", FIGURES["confusion"]))
+    if result.gaf_examples is not None:
+        _save_gaf(result, output / FIGURES["gaf"])
+        figures.append(("GAF images", FIGURES["gaf"]))
+    if result.histories:
+        _save_curves(result, output / FIGURES["curves"])
+        figures.append(("Learning curves", FIGURES["curves"]))
+
+    status = (
+        "**Interrupted**: the table holds the models that finished."
+        if result.interrupted
+        else "Complete."
+    )
+    lines = [
+        f"# vskdlearn: {config.dataset}, {config.protocol}",
+        "",
+        f"{status} Written {datetime.datetime.now().isoformat(timespec='seconds')}.",
+        "",
+        f"- teacher: {config.teacher_name}; student: {config.student} on GAF "
+        f"{config.image_size}x{config.image_size} ({config.gaf_method}, "
+        f"scaling {config.gaf_scaling!r})",
+        f"- seeds: {config.seeds}; epochs: teacher {config.teacher_epochs}, "
+        f"student {config.student_epochs}",
+        f"- repeat with: `vskd run --config {output / 'config.toml'}`",
+    ]
+    if command:
+        lines.append(f"- command: `{command}`")
+    if config.grid:
+        lines.append(
+            f"- DASK tuned by GridSearchCV over {config.grid} with "
+            f"GroupKFold({config.cv_folds}) on the training subjects"
+        )
+    lines += [
+        "",
+        "Accuracy and macro-F1 on the test split, mean ± std over seeds; CPU ms per "
+        "window at prediction (students: GAF encoding included).",
+        "",
+        format_table(summary) if not summary.empty else "(no model finished)",
+        "",
+    ]
+    if config.grid and not result.runs.empty:
+        tuned = result.runs[result.runs["best_params"] != ""]
+        for row in tuned.itertuples():
+            lines.append(f"- seed {row.seed}: chosen {row.best_params}")
+        lines.append("")
+    lines += [f"![{title}]({file})\n" for title, file in figures]
+    lines += ["## Environment", ""]
+    lines += [f"- {k}: {v}" for k, v in environment().items()]
+    (output / "report.md").write_text("\n".join(lines) + "\n")
+    return output / "report.md"

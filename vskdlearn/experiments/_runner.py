@@ -1,0 +1,299 @@
+"""Run the paper's comparison: a teacher, then students trained several ways.
+
+For every seed: fit the teacher on the training subjects' vision (or
+multimodal) data, then, for every method, a ``GAFTransformer`` +
+``DistilledStudentClassifier`` pipeline on the same subjects' accelerometer,
+and score everything on the test subjects (the student on the accelerometer
+alone). Model selection, where asked for, is a ``GridSearchCV`` with
+``GroupKFold`` over the training subjects: the test split is touched only to
+score.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._config import METHODS, ConfigError
+from ._datasets import DATASETS
+
+__all__ = ["ExperimentResult", "run_experiment"]
+
+TEACHER_METHOD = "teacher"
+
+
+@dataclass
+class ExperimentResult:
+    """What a run measured.
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per (seed, model): accuracy, macro-F1, parameters, CPU
+        milliseconds per window at prediction, training seconds.
+    class_names : list of str
+    confusion : ndarray or None
+        Confusion matrix of the DASK student (else the last method), summed
+        over seeds, rows true class, columns predicted.
+    confusion_method : str or None
+    histories : dict of str to pandas.DataFrame
+        Per-epoch training losses of each model at the first seed.
+    gaf_examples : ndarray or None
+        GAF images of one training window per class, ``(n_classes, C, S, S)``.
+    interrupted : bool
+        True when the run was stopped (Ctrl-C) before it finished; ``runs``
+        holds the finished models.
+    """
+
+    runs: pd.DataFrame
+    class_names: list
+    confusion: np.ndarray | None = None
+    confusion_method: str | None = None
+    histories: dict = field(default_factory=dict)
+    gaf_examples: np.ndarray | None = None
+    interrupted: bool = False
+
+    def summary(self):
+        """Mean and standard deviation over seeds, one row per model."""
+        return summarise(self.runs)
+
+
+def summarise(runs):
+    if runs.empty:
+        return pd.DataFrame()
+    order = list(dict.fromkeys(runs["model"]))
+    grouped = runs.groupby("model", sort=False)
+    summary = pd.DataFrame(
+        {
+            "accuracy_mean": grouped["accuracy"].mean(),
+            # ddof=0 so one seed gives 0, not NaN
+            "accuracy_std": grouped["accuracy"].std(ddof=0),
+            "macro_f1_mean": grouped["macro_f1"].mean(),
+            "macro_f1_std": grouped["macro_f1"].std(ddof=0),
+            "parameters": grouped["parameters"].first(),
+            "ms_per_window": grouped["ms_per_window"].mean(),
+            "train_seconds": grouped["train_seconds"].mean(),
+            "n_seeds": grouped["seed"].nunique(),
+        }
+    ).loc[order]
+    summary.index.name = "model"
+    return summary.reset_index()
+
+
+def _count_parameters(estimator):
+    module = estimator.net_.module_
+    return int(sum(p.numel() for p in module.parameters()))
+
+
+def _timed_predict(predict, X):
+    start = time.process_time()
+    pred = predict(X)
+    # CPU time, not wall time: it is what a battery pays, and it is steadier
+    # on a shared machine.
+    return pred, 1000 * (time.process_time() - start) / max(len(X), 1)
+
+
+def _history_frame(estimator):
+    history = estimator.history_
+    keys = [k for k in ("train_loss", "valid_loss", "valid_acc") if k in history[-1]]
+    return pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+
+
+def _student_module(name):
+    from ..networks import ResNet18Student, SmallStudent
+
+    return {"small": SmallStudent, "resnet18": ResNet18Student}[name]
+
+
+def make_student_pipeline(config, method, teacher, seed):
+    """GAF encoding then a student trained with ``method``'s recipe."""
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.pipeline import make_pipeline
+
+    from ..estimators import DistilledStudentClassifier
+    from ..gaf import GAFTransformer
+
+    _, params = METHODS[method]
+    student = DistilledStudentClassifier(
+        teacher=FrozenEstimator(teacher),
+        module=_student_module(config.student),
+        max_epochs=config.student_epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        random_state=seed,
+        **params,
+    )
+    return make_pipeline(
+        GAFTransformer(
+            image_size=config.image_size,
+            method=config.gaf_method,
+            scaling=config.gaf_scaling,
+        ),
+        student,
+    )
+
+
+def run_experiment(config, *, progress=True, on_run=None, log=None):
+    """Run ``config`` and return an :class:`ExperimentResult`.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+    progress : bool
+        Show a progress bar on stderr.
+    on_run : callable or None
+        Called with each finished row (a dict) and the result so far, so a
+        caller can write results to disk as they come.
+    log : callable or None
+        Called with one-line messages of what is being done.
+    """
+    import sklearn
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+    from tqdm.auto import tqdm
+
+    from ..estimators import TeacherClassifier
+
+    log = log or (lambda message: None)
+    spec = DATASETS[config.dataset]
+    teacher_name = config.teacher_name
+    log(f"loading {config.dataset} (teacher input: {teacher_name})")
+    data = spec.load(config)
+    if config.protocol not in data.protocols:
+        raise ConfigError(
+            f"The {config.dataset} dataset has no protocol {config.protocol!r}; "
+            f"choose one of {list(data.protocols)}."
+        )
+    train, test = data.split(config.protocol)
+    X_student = spec.student_X(data)
+    X_teacher = spec.teacher_X(data, teacher_name)
+    y = np.asarray(data.target)
+    groups = np.asarray(data.subject)
+    class_names = [str(n) for n in data.target_names]
+    n_classes_train = np.unique(y[train]).size
+    if n_classes_train < 2:
+        raise ConfigError(
+            f"The training split of {config.protocol!r} holds {n_classes_train} "
+            "class(es); at least two are needed. Is the data home complete?"
+        )
+    log(
+        f"{config.protocol}: {len(train)} training and {len(test)} test recordings, "
+        f"{len(class_names)} classes"
+    )
+
+    result = ExperimentResult(runs=pd.DataFrame(), class_names=class_names)
+    labels = np.arange(len(class_names))
+    confusion_method = "dask" if "dask" in config.methods else config.methods[-1]
+    result.confusion_method = METHODS[confusion_method][0]
+    rows = []
+
+    def record(row):
+        rows.append(row)
+        result.runs = pd.DataFrame(rows)
+        if on_run is not None:
+            on_run(row, result)
+
+    def scores(pred):
+        return {
+            "accuracy": accuracy_score(y[test], pred),
+            "macro_f1": f1_score(
+                y[test], pred, labels=labels, average="macro", zero_division=0
+            ),
+        }
+
+    n_steps = len(config.seeds) * (1 + len(config.methods))
+    bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
+    try:
+        for seed in config.seeds:
+            bar.set_postfix_str(f"seed {seed}: teacher ({teacher_name})")
+            log(f"seed {seed}: training the {teacher_name} teacher")
+            teacher = TeacherClassifier(
+                modality=spec.teachers[teacher_name].modality,
+                max_epochs=config.teacher_epochs,
+                batch_size=config.batch_size,
+                lr=config.lr,
+                random_state=seed,
+            )
+            start = time.perf_counter()
+            teacher.fit(X_teacher[train], y[train])
+            train_seconds = time.perf_counter() - start
+            pred, ms = _timed_predict(teacher.predict, X_teacher[test])
+            if seed == config.seeds[0]:
+                result.histories[f"teacher ({teacher_name})"] = _history_frame(teacher)
+            record(
+                {
+                    "seed": seed,
+                    "model": f"teacher ({teacher_name})",
+                    "method": TEACHER_METHOD,
+                    **scores(pred),
+                    "parameters": _count_parameters(teacher),
+                    "ms_per_window": ms,
+                    "train_seconds": train_seconds,
+                    "best_params": "",
+                }
+            )
+            bar.update()
+
+            for method in config.methods:
+                name = METHODS[method][0]
+                bar.set_postfix_str(f"seed {seed}: {name}")
+                log(f"seed {seed}: training the student, {name}")
+                pipe = make_student_pipeline(config, method, teacher, seed)
+                estimator = pipe
+                if method == "dask" and config.grid:
+                    estimator = GridSearchCV(
+                        pipe,
+                        {
+                            f"distilledstudentclassifier__{k}": v
+                            for k, v in config.grid.items()
+                        },
+                        cv=GroupKFold(config.cv_folds),
+                    )
+                start = time.perf_counter()
+                with sklearn.config_context(enable_metadata_routing=True):
+                    fit_params = {"teacher_X": X_teacher[train]}
+                    if estimator is not pipe:
+                        fit_params["groups"] = groups[train]
+                    estimator.fit(X_student[train], y[train], **fit_params)
+                train_seconds = time.perf_counter() - start
+                best_params = ""
+                if estimator is not pipe:
+                    best_params = ", ".join(
+                        f"{k.split('__', 1)[1]}={v}"
+                        for k, v in estimator.best_params_.items()
+                    )
+                    pipe = estimator.best_estimator_
+                pred, ms = _timed_predict(pipe.predict, X_student[test])
+                student = pipe[-1]
+                if seed == config.seeds[0]:
+                    result.histories[name] = _history_frame(student)
+                    if result.gaf_examples is None:
+                        first = [
+                            train[np.flatnonzero(y[train] == c)[0]]
+                            for c in np.unique(y[train])
+                        ]
+                        result.gaf_examples = pipe[0].transform(X_student[first])
+                if method == confusion_method:
+                    cm = confusion_matrix(y[test], pred, labels=labels)
+                    result.confusion = (
+                        cm if result.confusion is None else result.confusion + cm
+                    )
+                record(
+                    {
+                        "seed": seed,
+                        "model": name,
+                        "method": method,
+                        **scores(pred),
+                        "parameters": _count_parameters(student),
+                        "ms_per_window": ms,
+                        "train_seconds": train_seconds,
+                        "best_params": best_params,
+                    }
+                )
+                bar.update()
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        bar.close()
+    return result
