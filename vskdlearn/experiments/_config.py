@@ -169,6 +169,25 @@ class ExperimentConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive int, got {value!r}.")
+        if self.gaf_method not in ("summation", "difference", "both"):
+            raise ConfigError(
+                "gaf_method must be 'summation', 'difference' or 'both', got "
+                f"{self.gaf_method!r}."
+            )
+        scaling = self.gaf_scaling
+        if not (
+            scaling in ("fit", "sample")
+            or (
+                isinstance(scaling, (list, tuple))
+                and len(scaling) == 2
+                and all(isinstance(v, (int, float)) for v in scaling)
+                and scaling[0] < scaling[1]
+            )
+        ):
+            raise ConfigError(
+                "gaf_scaling must be 'fit', 'sample' or a sensor range [low, high] "
+                f"with low < high, got {scaling!r}."
+            )
         if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
             raise ConfigError(f"lr must be a positive number, got {self.lr!r}.")
         if not isinstance(self.cv_folds, int) or self.cv_folds < 2:

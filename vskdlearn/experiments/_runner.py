@@ -128,7 +128,11 @@ def make_student_pipeline(config, method, teacher, seed):
         GAFTransformer(
             image_size=config.image_size,
             method=config.gaf_method,
-            scaling=config.gaf_scaling,
+            scaling=(
+                tuple(config.gaf_scaling)
+                if isinstance(config.gaf_scaling, list)
+                else config.gaf_scaling
+            ),
         ),
         student,
     )

@@ -1,0 +1,157 @@
+"""The vskd command: errors as messages, reports on disk, Ctrl-C keeps results."""
+
+import os
+import re
+import sys
+
+import pandas as pd
+import pytest
+
+from vskdlearn import cli
+from vskdlearn.experiments import ExperimentConfig
+
+TINY = """\
+dataset = "synthetic"
+teacher = "skeleton"
+methods = ["alone", "dask"]
+seeds = [0]
+image_size = 8
+n_timestamps = 32
+n_frames = 8
+teacher_epochs = 1
+student_epochs = 1
+
+[synthetic]
+n_subjects = 4
+n_classes = 3
+n_recordings = 2
+image_size = 16
+"""
+
+
+@pytest.fixture
+def tiny_config(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    return path
+
+
+def run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run"], "Say which data to run on"),
+        (["run", "--dataset", "utd-mhad"], "needs --data-home"),
+        (
+            ["run", "--dataset", "utd-mhad", "--data-home", "/nonexistent/utd"],
+            "no utd-mhad data at /nonexistent/utd.*personal.utdallas.edu",
+        ),
+        (["run", "--dataset", "synthetic", "--teacher", "depth"], "no teacher 'depth'"),
+        (["run", "--dataset", "synthetic", "--methods", "dask,xx"], "Unknown method"),
+        (
+            ["run", "--dataset", "synthetic", "--seeds", "0"],
+            "--seeds must be at least 1",
+        ),
+        (["run", "--config", "/nonexistent.toml"], "No configuration file"),
+        (["run", "--dataset", "synthetic", "--gaf-scaling", "a,b"], "--gaf-scaling"),
+    ],
+)
+def test_errors_are_messages_not_tracebacks(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert err.startswith("vskd: error: ")
+    assert "Traceback" not in err
+    assert re.search(message, err), err
+
+
+def test_argparse_rejects_unknown_dataset(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["run", "--dataset", "kth"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'kth'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root writes anywhere; permissions cannot make a folder unwritable",
+)
+def test_unwritable_output(capsys, tmp_path, tiny_config):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    status, _, err = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(locked / "out")
+    )
+    assert status == 2 and "cannot write the report" in err
+
+
+def test_output_under_a_file_is_refused(capsys, tmp_path, tiny_config):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    status, _, err = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(blocker / "out")
+    )
+    assert status == 2 and "cannot write the report" in err
+
+
+@pytest.mark.slow
+def test_run_writes_a_reproducible_report(capsys, tmp_path, tiny_config):
+    out = tmp_path / "report"
+    status, stdout, _ = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(out), "--quiet"
+    )
+    assert status == 0
+    assert "teacher (skeleton)" in stdout and "DASK" in stdout
+    for name in (
+        "report.md",
+        "results.csv",
+        "summary.csv",
+        "config.toml",
+        "confusion_matrix.png",
+        "gaf_per_class.png",
+        "learning_curves.png",
+    ):
+        assert (out / name).is_file(), name
+    runs = pd.read_csv(out / "results.csv")
+    assert list(runs["model"]) == ["teacher (skeleton)", "student alone", "DASK"]
+    assert runs["accuracy"].between(0, 1).all()
+    assert (runs["parameters"] > 0).all()
+    report = (out / "report.md").read_text()
+    assert "| DASK |" in report and "torch" in report
+    # The written config repeats the run.
+    written = ExperimentConfig.from_toml(out / "config.toml")
+    assert written.methods == ["alone", "dask"] and written.synthetic["n_classes"] == 3
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_models(capsys, tmp_path, tiny_config, monkeypatch):
+    from vskdlearn.experiments import _runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_runner, "make_student_pipeline", interrupted)
+    out = tmp_path / "report"
+    status, stdout, err = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(out), "--quiet"
+    )
+    assert status == 130 and "interrupted" in err
+    runs = pd.read_csv(out / "results.csv")
+    assert list(runs["model"]) == ["teacher (skeleton)"]
+    assert "Interrupted" in (out / "report.md").read_text()
+
+
+def test_python_dash_m_is_the_same_command():
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-m", "vskdlearn", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("vskdlearn ")
