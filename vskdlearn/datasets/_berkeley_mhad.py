@@ -1,0 +1,634 @@
+"""Berkeley MHAD: 11 actions, 12 subjects, 5 repetitions; six accelerometers."""
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import _cache
+from ._base import (
+    NOT_FOUND_AT_ALL,
+    ActivityDataset,
+    DatasetFileError,
+    check_length,
+    check_modalities,
+    check_on_error,
+    check_root,
+    check_size,
+    clean_times,
+    interpolate,
+    missing_table,
+    read_error,
+    resample_on_normalised_time,
+    resize_image,
+    stack_or_objects,
+    warn_missing,
+)
+from ._readers import read_large_whitespace_table, read_pgm, read_whitespace_table
+
+__all__ = ["load_berkeley_mhad", "BERKELEY_MHAD_ACTIONS", "BERKELEY_MHAD_SENSORS"]
+
+#: Action names, in the order of the authors' action numbers 1..11.
+BERKELEY_MHAD_ACTIONS = (
+    "jumping_in_place",
+    "jumping_jacks",
+    "bending",
+    "punching",
+    "waving_two_hands",
+    "waving_one_hand",
+    "clapping_hands",
+    "throwing_a_ball",
+    "sit_down_then_stand_up",
+    "sit_down",
+    "stand_up",
+)
+
+#: Shimmer accelerometer number -> where it was worn.
+BERKELEY_MHAD_SENSORS = {
+    1: "left wrist",
+    2: "right wrist",
+    3: "hip",
+    4: "hip",
+    5: "ankle",
+    6: "ankle",
+}
+
+N_SUBJECTS, N_ACTIONS, N_REPETITIONS = 12, 11, 5
+N_MARKERS = 43
+OFFICIALLY_ABSENT = frozenset({(4, 8, 5)})
+# A stream whose time stamps cover less of the common window than this is
+# taken as having broken time stamps (some Shimmer files squeeze 3 s of
+# samples into 1.3 s): the recording is then aligned by normalised time.
+MIN_OVERLAP = 0.8
+HOME_PAGE = "https://tele-immersion.citris-uc.org/berkeley_mhad"
+_PRUNE = {"camera", "kinect", "audio"}  # per-frame folders: huge, indexed on demand
+_ACC = re.compile(r"^acc_h(\d+)_s(\d+)_a(\d+)_r(\d+)\.txt$")
+_STAMPS = re.compile(r"^time_stamps_img_s(\d+)_a(\d+)_r(\d+)\.txt$")
+_MOCAP = re.compile(r"^moc_s(\d+)_a(\d+)_r(\d+)\.txt$")
+
+DESCR = f"""Berkeley MHAD (Berkeley Multimodal Human Action Database)
+========================================================
+
+11 actions by 12 subjects (7 male, 5 female), 5 repetitions each: 659
+sequences in the release (s04_a08_r05 does not exist). Temporally
+synchronised optical motion capture (43 markers), 12 cameras in 4 clusters
+(640x480 at about 22 frames per second), 2 Kinects, 4 microphones and six
+Shimmer accelerometers (about 30 Hz with jitter; h01 left wrist, h02 right
+wrist, h03/h04 hips, h05/h06 ankles) whose rows carry Unix time stamps.
+
+Actions: jumping in place, jumping jacks, bending (hands up all the way
+down), punching (boxing), waving (two hands), waving (one hand, right),
+clapping hands, throwing a ball, sit down then stand up, sit down, stand up.
+
+Layout (the authors' release):
+  Accelerometer/ShimmerNN/acc_hNN_sSS_aAA_rRR.txt   ax ay az (g) unix_time
+  Camera/ClusterCC/CamKK/SSS/AAA/RRR/*.pgm         one image per frame
+  .../time_stamps_img_sSS_aAA_rRR.txt              frame index, unix time
+  Mocap/OpticalData/moc_sSS_aAA_rRR.txt            43 x (x y z), then 2 more
+                                                   columns, the last a time
+
+Home page: {HOME_PAGE}
+
+Citation: F. Ofli, R. Chaudhry, G. Kurillo, R. Vidal and R. Bajcsy, "Berkeley
+MHAD: A Comprehensive Multimodal Human Action Database", IEEE Workshop on
+Applications of Computer Vision (WACV), 2013.
+"""
+
+
+def _name(key):
+    subject, action, repetition = key
+    return f"s{subject:02d}_a{action:02d}_r{repetition:02d}"
+
+
+def _index(root):
+    index = {"acc": {}, "stamps": {}, "mocap": {}}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d.lower() not in _PRUNE)
+        for name in files:
+            if match := _ACC.match(name):
+                sensor, *key = (int(g) for g in match.groups())
+                slot = index["acc"].setdefault(tuple(key), {})
+                _add_once(slot, sensor, Path(folder) / name)
+            elif match := _STAMPS.match(name):
+                key = tuple(int(g) for g in match.groups())
+                _add_once(index["stamps"], key, Path(folder) / name)
+            elif match := _MOCAP.match(name):
+                key = tuple(int(g) for g in match.groups())
+                _add_once(index["mocap"], key, Path(folder) / name)
+    return index
+
+
+def _add_once(slot, key, path):
+    if key in slot:
+        raise ValueError(
+            f"Berkeley MHAD file {path.name} found twice: {slot[key]} and {path}. "
+            "Point root at one copy of the dataset."
+        )
+    slot[key] = path
+
+
+def _camera_folder(root, camera, key):
+    cluster, cam = camera
+    subject, action, repetition = key
+    return (
+        root
+        / "Camera"
+        / f"Cluster{cluster:02d}"
+        / f"Cam{cam:02d}"
+        / f"S{subject:02d}"
+        / f"A{action:02d}"
+        / f"R{repetition:02d}"
+    )
+
+
+def _check_camera(value):
+    try:
+        cluster, cam = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"camera must be (cluster, camera) numbers, e.g. (1, 1) for "
+            f"Camera/Cluster01/Cam01, got {value!r}."
+        ) from None
+    return cluster, cam
+
+
+def _check_sensors(sensors):
+    sensors = tuple(int(s) for s in np.atleast_1d(sensors))
+    bad = [s for s in sensors if s not in BERKELEY_MHAD_SENSORS]
+    if bad or not sensors or len(set(sensors)) != len(sensors):
+        raise ValueError(
+            f"sensors must be distinct Shimmer numbers among 1..6, got {sensors}."
+        )
+    return sensors
+
+
+def load_berkeley_mhad(
+    root,
+    modalities=("accelerometer",),
+    *,
+    sensors=(1, 2, 3, 4, 5, 6),
+    n_timestamps=128,
+    n_frames=32,
+    camera=(1, 1),
+    video_size=(48, 64),
+    clip=2.0,
+    align="time_stamps",
+    on_error="raise",
+    cache=False,
+    data_home=None,
+):
+    """Load Berkeley MHAD from the authors' files, aligned on real time.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The dataset folder (holding ``Accelerometer/``, and where present
+        ``Camera/``, ``Mocap/`` and the image time stamps).
+    modalities : sequence of str, default=("accelerometer",)
+        Among ``"accelerometer"``, ``"video"`` (frames of one camera, read
+        from its ``.pgm`` images) and ``"mocap"`` (optical motion capture).
+    sensors : sequence of int, default=(1, 2, 3, 4, 5, 6)
+        Shimmer accelerometers to stack, in this order, as channels of
+        ``accelerometer`` (x, y, z each): 1 left wrist, 2 right wrist, 3 and 4
+        hips, 5 and 6 ankles. ``sensors=(2,)`` gives a single right-wrist
+        accelerometer of shape (n, 3, n_timestamps).
+    n_timestamps : int or None, default=128
+        Length of the accelerometer series. ``None`` keeps each recording's
+        own length (the median number of samples of its sensors).
+    n_frames : int or None, default=32
+        Number of video and motion capture frames per recording.
+    camera : (int, int), default=(1, 1)
+        ``(cluster, camera)``: the folder ``Camera/ClusterCC/CamKK``.
+    video_size : (int, int) or None, default=(48, 64)
+        Height and width of video frames (area average of the 480x640 images).
+    clip : float or None, default=2.0
+        Accelerometer range in g. The files hold 12-bit values in steps of
+        1/1024 g that saturate at +-2 g, but a few single samples carry
+        spikes up to 60 g (transmission glitches); values are clipped to
+        +-``clip`` and the number clipped per recording is in
+        ``frame["n_clipped"]``. ``None`` keeps them.
+    align : {"time_stamps", "normalised"}, default="time_stamps"
+        ``"time_stamps"``: every stream is resampled at the same instants,
+        evenly spread over the camera clip (first to last image time stamp;
+        without an image time stamp file, the span all streams share). A
+        recording whose streams do not each cover 80% of that window falls
+        back to normalised time (some Shimmer files squeeze their samples
+        into too short a span), and ``frame["alignment"]`` says so.
+        ``"normalised"``: each stream's first and last samples map to 0 and
+        1, ignoring the time stamps.
+    on_error : {"raise", "warn"}, default="raise"
+        A file that cannot be parsed raises a
+        :class:`~vskdlearn.datasets.DatasetFileError` naming it, or with
+        ``"warn"`` its recording is left out and reported.
+    cache : bool or path-like, default=False
+        Keep the parsed arrays on disk (see :func:`load_utd_mhad`).
+    data_home : str or path-like, optional
+        See :func:`~vskdlearn.datasets.get_data_home`.
+
+    Returns
+    -------
+    data : ActivityDataset
+        ``accelerometer`` float32 (n, 3 * len(sensors), n_timestamps) in g,
+        ``video`` uint8 (n, n_frames, 1, H, W) (one grey channel, as stored
+        in the PGM files), ``mocap`` float32 (n, n_frames, 43, 3) marker
+        positions as recorded (occluded markers, stored as 0 0 0, are
+        interpolated over time); ``target`` (action - 1), ``target_names``,
+        ``subject`` (1..12), ``repetition`` (1..5), ``frame``, ``missing``,
+        ``channel_names``, ``sensor_locations``; protocol
+        ``"cross_subject"``.
+
+    Notes
+    -----
+    Protocol ``"cross_subject"``: subjects 1-7 train, 8-12 test (Ofli et
+    al., 2013).
+
+    Motion capture runs at 480 Hz in the authors' description; its rows'
+    last column is read as a time stamp when it looks like Unix time, and
+    otherwise the stream is aligned by normalised time.
+
+    Examples
+    --------
+    >>> from vskdlearn.datasets import load_berkeley_mhad
+    >>> data = load_berkeley_mhad("~/data/BerkeleyMHAD", sensors=(2,))  # doctest: +SKIP
+    >>> data.accelerometer.shape  # doctest: +SKIP
+    (659, 3, 128)
+    """
+    root = check_root(
+        root,
+        "Berkeley MHAD",
+        "the release's Accelerometer/ShimmerNN/acc_hNN_sSS_aAA_rRR.txt files (and "
+        f"Camera/, Mocap/), see {HOME_PAGE}",
+    )
+    modalities = check_modalities(
+        modalities, ("accelerometer", "video", "mocap"), "Berkeley MHAD"
+    )
+    sensors = _check_sensors(sensors)
+    n_timestamps = check_length(n_timestamps, "n_timestamps")
+    n_frames = check_length(n_frames, "n_frames")
+    video_size = check_size(video_size)
+    camera = _check_camera(camera)
+    if clip is not None and not clip > 0:
+        raise ValueError(f"clip must be a positive range in g or None, got {clip!r}.")
+    if align not in ("time_stamps", "normalised"):
+        raise ValueError(f"align must be 'time_stamps' or 'normalised', got {align!r}.")
+    check_on_error(on_error)
+
+    index = _index(root)
+    _check_present(root, index, modalities, sensors, camera)
+
+    missing, keys, files = [], [], []
+    for subject in range(1, N_SUBJECTS + 1):
+        for action in range(1, N_ACTIONS + 1):
+            for repetition in range(1, N_REPETITIONS + 1):
+                key = (subject, action, repetition)
+                needed, absent = _files_for(
+                    root, index, key, modalities, sensors, camera
+                )
+                if not absent:
+                    keys.append(key)
+                    files.extend(needed)
+                    continue
+                official = key in OFFICIALLY_ABSENT
+                by_modality = {}
+                for modality, what in absent:
+                    by_modality.setdefault(modality, []).append(what)
+                # An image time stamp file shows the recording was made.
+                nothing = not needed and key not in index["stamps"]
+                for modality, what in by_modality.items():
+                    if official:
+                        reason = "absent from the official release"
+                    elif nothing:
+                        reason = NOT_FOUND_AT_ALL
+                    else:
+                        reason = "file not found: " + ", ".join(what)
+                    missing.append(
+                        {
+                            "recording": _name(key),
+                            "modality": modality,
+                            "reason": reason,
+                            "official": official,
+                        }
+                    )
+
+    options = {
+        "modalities": modalities,
+        "sensors": sensors,
+        "n_timestamps": n_timestamps,
+        "n_frames": n_frames,
+        "camera": camera,
+        "video_size": video_size,
+        "clip": clip,
+        "align": align,
+        "on_error": on_error,
+    }
+    settings = dict(options, root=root)
+
+    def build():
+        return _read_all(index, keys, settings)
+
+    cache_dir = _cache.resolve_cache_dir(cache, data_home)
+    arrays, frame, extra = _cache.cached(
+        "berkeley_mhad", options, files, cache_dir, build
+    )
+    missing.extend(extra.get("unreadable", []))
+    missing = missing_table(missing)
+    warn_missing(missing, "Berkeley MHAD")
+
+    dtypes = {"accelerometer": np.float32, "video": np.uint8, "mocap": np.float32}
+    data = {
+        name: stack_or_objects(
+            list(arrays[name]),
+            dtypes[name],
+            ragged=(n_timestamps if name == "accelerometer" else n_frames) is None,
+        )
+        for name in modalities
+    }
+    channel_names = {
+        "accelerometer": [
+            f"h{s:02d} ({BERKELEY_MHAD_SENSORS[s]}) {axis}"
+            for s in sensors
+            for axis in "xyz"
+        ],
+        "video": ["grey"],
+    }
+    units = {
+        "accelerometer": "g",
+        "video": "grey level, 0-255",
+        "mocap": "as recorded",
+    }
+    return ActivityDataset(
+        name="berkeley_mhad",
+        **data,
+        target=frame["action"].to_numpy(dtype=np.int64) - 1,
+        target_names=np.array(BERKELEY_MHAD_ACTIONS),
+        subject=frame["subject"].to_numpy(dtype=np.int64),
+        repetition=frame["repetition"].to_numpy(dtype=np.int64),
+        sensor_locations={f"h{s:02d}": BERKELEY_MHAD_SENSORS[s] for s in sensors},
+        frame=frame,
+        missing=missing,
+        modality_names=modalities,
+        units={k: v for k, v in units.items() if k in modalities},
+        channel_names={k: v for k, v in channel_names.items() if k in modalities},
+        DESCR=DESCR,
+        protocol_rules={
+            "cross_subject": {
+                "factor": "subject",
+                "train": tuple(range(1, 8)),
+                "test": tuple(range(8, 13)),
+                "description": "subjects 1-7 train, 8-12 test (Ofli et al., 2013)",
+            }
+        },
+    )
+
+
+def _check_present(root, index, modalities, sensors, camera):
+    if "accelerometer" in modalities:
+        found = {s for slot in index["acc"].values() for s in slot}
+        absent = [s for s in sensors if s not in found]
+        if absent:
+            raise FileNotFoundError(
+                f"No Berkeley MHAD accelerometer files for Shimmer sensor(s) {absent} "
+                f"under {root}. Expected files like "
+                f"{root / 'Accelerometer' / 'Shimmer01' / 'acc_h01_s01_a01_r01.txt'} "
+                f"(see {HOME_PAGE})."
+            )
+    if "mocap" in modalities and not index["mocap"]:
+        raise FileNotFoundError(
+            f"No Berkeley MHAD motion capture files under {root}. Expected files "
+            f"like {root / 'Mocap' / 'OpticalData' / 'moc_s01_a01_r01.txt'} "
+            f"(see {HOME_PAGE})."
+        )
+    if "video" in modalities:
+        folder = _camera_folder(root, camera, (1, 1, 1)).parents[2]
+        if not folder.is_dir():
+            clusters = sorted(
+                str(p.relative_to(root))
+                for p in (root / "Camera").glob("Cluster*/Cam*")
+            )
+            raise FileNotFoundError(
+                f"No Berkeley MHAD camera folder {folder}. Expected one .pgm image "
+                f"per frame in {folder / 'S01' / 'A01' / 'R01'}; camera folders found: "
+                f"{clusters or 'none'} (see {HOME_PAGE})."
+            )
+
+
+def _files_for(root, index, key, modalities, sensors, camera):
+    """Files a recording needs, and what is absent as (modality, file)."""
+    needed, absent = [], []
+    name = _name(key)
+    if "accelerometer" in modalities:
+        slot = index["acc"].get(key, {})
+        for sensor in sensors:
+            if sensor in slot:
+                needed.append(slot[sensor])
+            else:
+                absent.append(("accelerometer", f"acc_h{sensor:02d}_{name}.txt"))
+    if "mocap" in modalities:
+        if key in index["mocap"]:
+            needed.append(index["mocap"][key])
+        else:
+            absent.append(("mocap", f"moc_{name}.txt"))
+    if "video" in modalities:
+        folder = _camera_folder(root, camera, key)
+        images = sorted(folder.glob("*.pgm")) if folder.is_dir() else []
+        if images:
+            needed.extend(images)
+        else:
+            absent.append(("video", f"{folder.relative_to(root)}/*.pgm"))
+    if key in index["stamps"] and not absent:
+        needed.append(index["stamps"][key])
+    return needed, absent
+
+
+def _read_stamps(path):
+    table = read_whitespace_table(path)
+    if table.shape[1] == 2:
+        times = table[:, 1]
+    elif table.shape[1] == 3:  # seconds and microseconds in two columns
+        times = table[:, 1] + table[:, 2] * 1e-6
+    else:
+        raise read_error(path, f"{table.shape[1]} columns, expected index and time")
+    if times.size < 2 or np.any(np.diff(times) <= 0):
+        raise read_error(path, "image time stamps are not increasing")
+    return times
+
+
+def _read_accelerometer(path, clip):
+    table = read_whitespace_table(path, n_columns=4)
+    if table.shape[0] < 2:
+        raise read_error(path, "fewer than 2 samples")
+    times, values = clean_times(table[:, 3], table[:, :3])
+    n_clipped = 0
+    if clip is not None:
+        n_clipped = int((np.abs(values) > clip).sum())
+        values = np.clip(values, -clip, clip)
+    return times, values, n_clipped
+
+
+def _read_mocap(path):
+    table = read_large_whitespace_table(path, min_columns=3 * N_MARKERS)
+    markers = table[:, : 3 * N_MARKERS].reshape(-1, N_MARKERS, 3)
+    last = table[:, -1]
+    times = None
+    if table.shape[1] > 3 * N_MARKERS and last.min() > 1e9:
+        times, markers = clean_times(last, markers)
+    occluded = (markers == 0).all(axis=2)
+    n_occluded = int(occluded.sum())
+    if n_occluded:
+        markers = markers.copy()
+        steps = np.arange(len(markers))
+        for marker in np.flatnonzero(occluded.any(axis=0)):
+            seen = ~occluded[:, marker]
+            if seen.sum() >= 1:
+                for axis in range(3):
+                    markers[:, marker, axis] = np.interp(
+                        steps, steps[seen], markers[seen, marker, axis]
+                    )
+    return times, markers, n_occluded
+
+
+def _read_all(index, keys, settings):
+    arrays = {"accelerometer": [], "video": [], "mocap": []}
+    rows, unreadable = [], []
+    for key in keys:
+        try:
+            parsed, row = _read_recording(index, key, settings)
+        except DatasetFileError as exc:
+            if settings["on_error"] == "raise":
+                raise
+            unreadable.append(
+                {
+                    "recording": _name(key),
+                    "modality": "",
+                    "reason": f"unreadable: {exc}",
+                    "official": False,
+                }
+            )
+            continue
+        for name, value in parsed.items():
+            arrays[name].append(value)
+        rows.append(row)
+    arrays = {name: value for name, value in arrays.items() if value}
+    return arrays, pd.DataFrame(rows), {"unreadable": unreadable}
+
+
+def _read_recording(index, key, settings):
+    modalities = settings["modalities"]
+    subject, action, repetition = key
+    row = {
+        "recording": _name(key),
+        "subject": subject,
+        "action": action,
+        "action_name": BERKELEY_MHAD_ACTIONS[action - 1],
+        "repetition": repetition,
+    }
+    streams = []  # (modality, times or None, values with time on axis 0)
+    if "accelerometer" in modalities:
+        clipped = 0
+        for sensor in settings["sensors"]:
+            times, values, n_clipped = _read_accelerometer(
+                index["acc"][key][sensor], settings["clip"]
+            )
+            clipped += n_clipped
+            streams.append(("accelerometer", times, values))
+        row["n_clipped"] = clipped
+    stamps = None
+    if key in index["stamps"]:
+        stamps = _read_stamps(index["stamps"][key])
+    if "mocap" in modalities:
+        times, markers, n_occluded = _read_mocap(index["mocap"][key])
+        streams.append(("mocap", times, markers))
+        row["n_mocap_frames"] = len(markers)
+        row["n_mocap_occluded"] = n_occluded
+    images = None
+    if "video" in modalities:
+        folder = _camera_folder(settings["root"], settings["camera"], key)
+        images = sorted(folder.glob("*.pgm"))
+        times = stamps if stamps is not None and len(stamps) == len(images) else None
+        streams.append(("video", times, images))
+        row["n_video_frames"] = len(images)
+        row["path_video"] = str(folder)
+
+    window = _window(streams, stamps) if settings["align"] == "time_stamps" else None
+    row["alignment"] = "time stamps" if window is not None else "normalised time"
+    n_timestamps, n_frames = settings["n_timestamps"], settings["n_frames"]
+
+    parsed = {}
+    sensors = [values for name, _, values in streams if name == "accelerometer"]
+    acc_times = [times for name, times, _ in streams if name == "accelerometer"]
+    if sensors:
+        if n_timestamps is None:
+            counts = [
+                len(t)
+                if window is None
+                else int(((t >= window[0]) & (t <= window[1])).sum())
+                for t in acc_times
+            ]
+            length = max(int(np.median(counts)), 2)
+        else:
+            length = n_timestamps
+        channels = [
+            _resample(values, times, length, window, "linear")
+            for values, times in zip(sensors, acc_times, strict=True)
+        ]
+        parsed["accelerometer"] = np.concatenate(channels, axis=1).T
+        row["n_accelerometer_samples"] = int(np.median([len(s) for s in sensors]))
+    for name, times, values in streams:
+        if name == "mocap":
+            length = n_frames or _count_in(times, window, len(values))
+            parsed["mocap"] = _resample(values, times, length, window, "linear")
+        elif name == "video":
+            length = n_frames or _count_in(times, window, len(values))
+            picks = _resample(
+                np.arange(len(values)), times, length, window, "nearest"
+            ).astype(int)
+            frames = [_read_frame(values[i], settings["video_size"]) for i in picks]
+            parsed["video"] = np.stack(frames)[:, None]
+    row["path_accelerometer"] = (
+        ";".join(str(index["acc"][key][s]) for s in settings["sensors"])
+        if sensors
+        else ""
+    )
+    row["path_time_stamps"] = str(index["stamps"].get(key, ""))
+    return parsed, row
+
+
+def _read_frame(path, size):
+    image = read_pgm(path).astype(np.float32)
+    if image.max() > 255:
+        image = image / 257.0  # 16-bit PGM to the 0-255 range
+    return np.clip(np.rint(resize_image(image, size, "area")), 0, 255).astype(np.uint8)
+
+
+def _count_in(times, window, count):
+    if times is None or window is None:
+        return count
+    return max(int(((times >= window[0]) & (times <= window[1])).sum()), 2)
+
+
+def _window(streams, stamps):
+    """Common real-time window, or None where the time stamps disagree."""
+    spans = [(t[0], t[-1]) for _, t, _ in streams if t is not None]
+    if any(t is None for _, t, _ in streams) or not spans:
+        return None
+    if stamps is not None:
+        start, stop = stamps[0], stamps[-1]
+    else:
+        start = max(s for s, _ in spans)
+        stop = min(e for _, e in spans)
+    if not stop > start:
+        return None
+    for first, last in spans:
+        overlap = min(stop, last) - max(start, first)
+        if overlap < MIN_OVERLAP * (stop - start):
+            return None
+    return start, stop
+
+
+def _resample(values, times, length, window, kind):
+    if window is None or times is None:
+        return resample_on_normalised_time(values, length, kind=kind)
+    targets = np.linspace(window[0], window[1], length)
+    return interpolate(values, times, targets, axis=0, kind=kind)
