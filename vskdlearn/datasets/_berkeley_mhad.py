@@ -59,8 +59,8 @@ N_SUBJECTS, N_ACTIONS, N_REPETITIONS = 12, 11, 5
 N_MARKERS = 43
 OFFICIALLY_ABSENT = frozenset({(4, 8, 5)})
 # A stream whose time stamps cover less of the common window than this is
-# taken as having broken time stamps (some Shimmer files squeeze 3 s of
-# samples into 1.3 s): the recording is then aligned by normalised time.
+# taken as broken (some Shimmer files stop early, or squeeze their samples
+# into too short a span): the recording is then aligned by normalised time.
 MIN_OVERLAP = 0.8
 HOME_PAGE = "https://tele-immersion.citris-uc.org/berkeley_mhad"
 _PRUNE = {"camera", "kinect", "audio"}  # per-frame folders: huge, indexed on demand
@@ -214,8 +214,9 @@ def load_berkeley_mhad(
         evenly spread over the camera clip (first to last image time stamp;
         without an image time stamp file, the span all streams share). A
         recording whose streams do not each cover 80% of that window falls
-        back to normalised time (some Shimmer files squeeze their samples
-        into too short a span), and ``frame["alignment"]`` says so.
+        back to normalised time (some Shimmer files stop early or squeeze
+        their samples into too short a span), and ``frame["alignment"]``
+        says so.
         ``"normalised"``: each stream's first and last samples map to 0 and
         1, ignoring the time stamps.
     on_error : {"raise", "warn"}, default="raise"
