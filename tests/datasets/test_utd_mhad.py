@@ -251,6 +251,16 @@ def test_cache_is_reused_and_invalidated(tmp_path):
     ]
 
 
+def test_damaged_cache_entry_is_rebuilt(tmp_path):
+    root = utd_tree(tmp_path / "u")
+    fresh = load_utd_mhad(root, cache=tmp_path / "c")
+    (entry,) = (tmp_path / "c").glob("*.npz")
+    entry.write_bytes(entry.read_bytes()[:500])
+    rebuilt = load_utd_mhad(root, cache=tmp_path / "c")
+    np.testing.assert_array_equal(rebuilt.skeleton, fresh.skeleton)
+    assert entry.stat().st_size > 500  # written again
+
+
 def test_cache_true_uses_data_home(tmp_path):
     root = utd_tree(tmp_path / "u")
     load_utd_mhad(root, cache=True, data_home=tmp_path / "home")

@@ -85,11 +85,11 @@ def load(path):
     try:
         with np.load(path, allow_pickle=False) as content:
             arrays = {key: content[key] for key in content.files}
-    except (OSError, ValueError, KeyError):
+        meta = json.loads(str(arrays.pop("meta")))
+        columns = meta.pop("columns")
+        frame = pd.DataFrame({c: arrays[f"f:{c}"] for c in columns})
+    except Exception:  # a damaged entry (zipfile, json, numpy errors): rebuild
         return None
-    meta = json.loads(str(arrays.pop("meta")))
-    columns = meta.pop("columns")
-    frame = pd.DataFrame({c: arrays[f"f:{c}"] for c in columns})
     modalities = {}
     for key, value in arrays.items():
         kind, _, name = key.partition(":")
