@@ -1,0 +1,258 @@
+"""Late-fusion teacher over several modalities."""
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._base import check_positive_int, check_probability
+from ._sensor import SensorCNN
+from ._skeleton import SkeletonTeacher
+from ._video import VideoTRNTeacher
+
+__all__ = ["FusionTeacher"]
+
+_KINDS = ("skeleton", "sensor", "video", "depth")
+# Words in a modality name that say which branch it needs, checked in order.
+_NAME_HINTS = (
+    ("skeleton", ("skeleton", "pose", "joint", "keypoint", "mocap")),
+    ("depth", ("depth",)),
+    ("video", ("video", "rgb", "frames", "clip")),
+    (
+        "sensor",
+        ("accel", "gyro", "inertial", "imu", "magnet", "sensor", "acc", "emg"),
+    ),
+)
+
+
+def _infer_kind(name, shape):
+    lowered = name.lower()
+    for kind, words in _NAME_HINTS:
+        if any(word in lowered for word in words):
+            return kind
+    if len(shape) == 2:
+        return "sensor"
+    if len(shape) == 4:
+        return "video"
+    if len(shape) == 3:
+        return "skeleton" if shape[-1] in (2, 3) else "depth"
+    raise ValueError(
+        f"cannot tell which branch modality {name!r} of per-sample shape {shape} "
+        "needs: expected (n_channels, n_timestamps) for a sensor, (n_frames, "
+        "n_joints, 3) for a skeleton, (n_frames, n_colors, height, width) for a "
+        "video or (n_frames, height, width) for depth. Pass modality_kinds="
+        f"{{{name!r}: 'sensor' | 'skeleton' | 'video' | 'depth'}}."
+    )
+
+
+def _check_shape(name, shape):
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(
+            f"input_shape[{name!r}] must be a tuple of ints (the shape of one "
+            f"sample), got {shape!r}."
+        ) from None
+    return shape
+
+
+class FusionTeacher(nn.Module):
+    """One branch per modality, late-fused into one embedding.
+
+    Each modality gets the network made for it, with an embedding of width
+    ``branch_dim``: skeletons a :class:`SkeletonTeacher`, ``(n_channels,
+    n_timestamps)`` sensor series (accelerometer, gyroscope, ...) a
+    :class:`SensorCNN`, videos (and depth, as one-channel video) a
+    :class:`VideoTRNTeacher`. The branch is chosen from the modality's name
+    (``"skeleton"``, ``"accelerometer"``, ``"gyroscope"``, ``"inertial"``,
+    ``"video"``, ``"depth"``, ...) or, failing that, from its shape; pass
+    ``modality_kinds`` to choose yourself. The branch embeddings are
+    concatenated and mapped by ``fc0`` (ReLU) to the fused embedding, which
+    the ``classifier`` reads.
+
+    In training mode, each branch embedding of each sample is dropped (set
+    to zero, the others rescaled) with probability ``modality_dropout``,
+    never all of them at once, so that no modality can carry the whole
+    decision and the fused embedding stays informative when one modality is
+    weak. Each branch also keeps its own classifier; the logits it gives
+    after each forward pass are in :attr:`branch_logits` so that a training
+    loop may add them to the loss (auxiliary heads).
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes.
+    input_shape : dict of str to tuple of int
+        Modality name to the shape of one sample of it, e.g.
+        ``{"skeleton": (32, 20, 3), "accelerometer": (3, 128)}``.
+    embedding_dim : int, default=256
+        Width of the fused embedding.
+    branch_dim : int, default=128
+        Width of each branch's embedding.
+    modality_dropout : float, default=0.2
+        Probability of dropping a branch embedding of a sample in training.
+    dropout : float, default=0.3
+        Dropout before the classifier (and inside the branches).
+    modality_kinds : dict of str to str, optional
+        Modality name to ``"skeleton"``, ``"sensor"``, ``"video"`` or
+        ``"depth"``, overriding the choice made from names and shapes.
+    branch_params : dict of str to dict, optional
+        Extra constructor arguments per modality name, e.g.
+        ``{"skeleton": {"root_joint": 0}}``.
+
+    Attributes
+    ----------
+    embedding_dim : int
+        Width of the fused embedding returned by :meth:`forward`.
+    branches : torch.nn.ModuleDict
+        The branch network of each modality.
+    modality_kinds : dict of str to str
+        The branch kind chosen for each modality.
+    branch_logits : dict of str to torch.Tensor
+        Logits of each branch's own classifier at the last forward pass.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from vskdlearn.networks import FusionTeacher
+    >>> net = FusionTeacher(
+    ...     n_classes=27,
+    ...     input_shape={"skeleton": (32, 20, 3), "accelerometer": (3, 128)},
+    ... )
+    >>> logits, embedding = net(
+    ...     skeleton=torch.randn(2, 32, 20, 3), accelerometer=torch.randn(2, 3, 128)
+    ... )
+    >>> tuple(logits.shape), tuple(embedding.shape)
+    ((2, 27), (2, 256))
+    """
+
+    def __init__(
+        self,
+        n_classes,
+        input_shape,
+        embedding_dim=256,
+        branch_dim=128,
+        modality_dropout=0.2,
+        dropout=0.3,
+        modality_kinds=None,
+        branch_params=None,
+    ):
+        super().__init__()
+        self.n_classes = check_positive_int(n_classes, "n_classes")
+        if not isinstance(input_shape, Mapping) or not input_shape:
+            raise ValueError(
+                "FusionTeacher input_shape must be a non-empty dict of modality "
+                "name to per-sample shape, e.g. {'skeleton': (32, 20, 3), "
+                f"'accelerometer': (3, 128)}}; got {input_shape!r}."
+            )
+        self.input_shape = {
+            str(name): _check_shape(name, shape) for name, shape in input_shape.items()
+        }
+        self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
+        self.branch_dim = check_positive_int(branch_dim, "branch_dim")
+        self.modality_dropout = check_probability(modality_dropout, "modality_dropout")
+        self.dropout = check_probability(dropout, "dropout")
+
+        modality_kinds = dict(modality_kinds or {})
+        branch_params = dict(branch_params or {})
+        for label, given in (
+            ("modality_kinds", modality_kinds),
+            ("branch_params", branch_params),
+        ):
+            unknown = sorted(set(given) - set(self.input_shape))
+            if unknown:
+                raise ValueError(
+                    f"{label} names modalities {unknown} that are not in "
+                    f"input_shape {sorted(self.input_shape)}."
+                )
+        for name, kind in modality_kinds.items():
+            if kind not in _KINDS:
+                raise ValueError(
+                    f"modality_kinds[{name!r}] must be one of {_KINDS}, got {kind!r}."
+                )
+
+        self.modality_kinds = {}
+        self.branches = nn.ModuleDict()
+        for name, shape in self.input_shape.items():
+            kind = modality_kinds.get(name) or _infer_kind(name, shape)
+            self.modality_kinds[name] = kind
+            params = {
+                "n_classes": self.n_classes,
+                "embedding_dim": self.branch_dim,
+                "dropout": self.dropout,
+                **branch_params.get(name, {}),
+            }
+            try:
+                if kind == "skeleton":
+                    branch = SkeletonTeacher(input_shape=shape, **params)
+                elif kind == "sensor":
+                    branch = SensorCNN(input_shape=shape, **params)
+                elif kind == "video":
+                    branch = VideoTRNTeacher(input_shape=shape, **params)
+                else:
+                    if len(shape) != 3:
+                        raise ValueError(
+                            "a depth modality must have per-sample shape "
+                            f"(n_frames, height, width), got {shape}."
+                        )
+                    branch = VideoTRNTeacher(
+                        input_shape=(shape[0], 1, shape[1], shape[2]), **params
+                    )
+            except ValueError as exc:
+                raise ValueError(f"modality {name!r} (branch {kind!r}): {exc}") from exc
+            self.branches[name] = branch
+
+        fused_width = self.branch_dim * len(self.branches)
+        self.fc0 = nn.Linear(fused_width, self.embedding_dim)
+        self.drop = nn.Dropout(self.dropout)
+        self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
+        self.branch_logits = {}
+
+    def _drop_modalities(self, embeddings):
+        batch, n_branches = embeddings[0].shape[0], len(embeddings)
+        device = embeddings[0].device
+        keep = torch.rand(batch, n_branches, device=device) >= self.modality_dropout
+        # A sample that lost every modality keeps one, chosen at random.
+        empty = ~keep.any(dim=1)
+        if empty.any():
+            chosen = torch.randint(n_branches, (batch,), device=device)
+            keep[empty, chosen[empty]] = True
+        scale = n_branches / keep.sum(dim=1, keepdim=True).float()
+        weights = keep.float() * scale
+        return [e * weights[:, i : i + 1] for i, e in enumerate(embeddings)]
+
+    def forward(self, **modalities):
+        """Classify a batch of multimodal recordings.
+
+        Parameters
+        ----------
+        **modalities : torch.Tensor
+            One keyword per modality named in ``input_shape``, each of shape
+            ``(batch, *input_shape[name])``.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (batch, n_classes)
+        embedding : torch.Tensor of shape (batch, embedding_dim)
+        """
+        missing = sorted(set(self.input_shape) - set(modalities))
+        unexpected = sorted(set(modalities) - set(self.input_shape))
+        if missing or unexpected:
+            raise ValueError(
+                f"FusionTeacher was built for modalities {sorted(self.input_shape)}; "
+                f"missing {missing}, unexpected {unexpected}."
+            )
+        embeddings = []
+        self.branch_logits = {}
+        for name, branch in self.branches.items():
+            x = modalities[name]
+            if self.modality_kinds[name] == "depth":
+                x = x.unsqueeze(2)
+            logits, embedding = branch(x)
+            self.branch_logits[name] = logits
+            embeddings.append(embedding)
+        if self.training and self.modality_dropout > 0 and len(embeddings) > 1:
+            embeddings = self._drop_modalities(embeddings)
+        embedding = F.relu(self.fc0(torch.cat(embeddings, dim=1)))
+        return self.classifier(self.drop(embedding)), embedding

@@ -1,0 +1,123 @@
+"""1D CNN for raw wearable time series (accelerometer, gyroscope, ...)."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._base import (
+    check_batch,
+    check_input_shape,
+    check_positive_int,
+    check_probability,
+)
+
+__all__ = ["SensorCNN"]
+
+
+def _conv_block(in_channels, out_channels, kernel_size):
+    return nn.Sequential(
+        nn.Conv1d(
+            in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False
+        ),
+        nn.BatchNorm1d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+class SensorCNN(nn.Module):
+    """1D CNN over raw ``(n_channels, n_timestamps)`` sensor windows.
+
+    The input first goes through a per-channel batch norm, so that channels
+    in different units (accelerometer in g, gyroscope in deg/s) need no
+    scaling beforehand. Then four convolution blocks (kernel 7, 5, 5, 3;
+    ``width``, ``width``, ``2 * width``, ``4 * width`` channels, the last
+    three preceded by a 2x max-pool in time), global average and max pooling
+    over time (concatenated), the embedding layer ``fc0`` (ReLU) and the
+    ``classifier``.
+
+    Used as the baseline that sees the accelerometer directly (no GAF) and as
+    the sensor branch of :class:`FusionTeacher`.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes.
+    input_shape : tuple of int
+        ``(n_channels, n_timestamps)`` of one window, e.g. ``(6, 128)`` for a
+        3-axis accelerometer and a 3-axis gyroscope.
+    width : int, default=64
+        Channels of the first blocks.
+    embedding_dim : int, default=128
+        Width of the embedding.
+    dropout : float, default=0.3
+        Dropout before the classifier.
+
+    Attributes
+    ----------
+    embedding_dim : int
+        Width of the embedding returned by :meth:`forward`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from vskdlearn.networks import SensorCNN
+    >>> net = SensorCNN(n_classes=27, input_shape=(6, 128))
+    >>> logits, embedding = net(torch.zeros(2, 6, 128))
+    >>> tuple(logits.shape), tuple(embedding.shape)
+    ((2, 27), (2, 128))
+    """
+
+    def __init__(
+        self, n_classes, input_shape, width=64, embedding_dim=128, dropout=0.3
+    ):
+        super().__init__()
+        self.n_classes = check_positive_int(n_classes, "n_classes")
+        self.input_shape = check_input_shape(
+            input_shape, ("n_channels", "n_timestamps"), "SensorCNN"
+        )
+        self.width = check_positive_int(width, "width")
+        self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
+        self.dropout = check_probability(dropout, "dropout")
+        in_channels = self.input_shape[0]
+        w = self.width
+        self.input_norm = nn.BatchNorm1d(in_channels)
+        self.blocks = nn.ModuleList(
+            [
+                _conv_block(in_channels, w, 7),
+                _conv_block(w, w, 5),
+                _conv_block(w, 2 * w, 5),
+                _conv_block(2 * w, 4 * w, 3),
+            ]
+        )
+        self.fc0 = nn.Linear(8 * w, self.embedding_dim)
+        self.drop = nn.Dropout(self.dropout)
+        self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
+
+    def forward_features(self, x):
+        """Return the output of each convolution block, ``(batch, c_i, t_i)``."""
+        check_batch(x, self.input_shape, "SensorCNN")
+        x = self.input_norm(x)
+        maps = []
+        for i, block in enumerate(self.blocks):
+            if i > 0 and x.shape[-1] > 1:
+                x = F.max_pool1d(x, 2, ceil_mode=True)
+            x = block(x)
+            maps.append(x)
+        return maps
+
+    def forward(self, x):
+        """Classify a batch of sensor windows.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_channels, n_timestamps)
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (batch, n_classes)
+        embedding : torch.Tensor of shape (batch, embedding_dim)
+        """
+        x = self.forward_features(x)[-1]
+        features = torch.cat([x.mean(dim=-1), x.amax(dim=-1)], dim=1)
+        embedding = F.relu(self.fc0(features))
+        return self.classifier(self.drop(embedding)), embedding
