@@ -499,6 +499,14 @@ class DistilledStudentClassifier(BaseNetClassifier):
                 "The teacher's outputs on teacher_X contain NaN or infinity (a "
                 "diverged teacher?); refit the teacher, e.g. with a lower lr."
             )
+        # Of all terms only the semantic one depends on the teacher's scale
+        # (distances are divided by their mean; angles and similarities are
+        # scale-free): unit root-mean-square gives semantic_weight the same
+        # meaning whatever the teacher.
+        rms = float(np.sqrt(np.mean(np.square(embedding, dtype=np.float64))))
+        self.teacher_embedding_scale_ = rms
+        if rms > 0:
+            embedding = (embedding / rms).astype(np.float32)
         features = None
         if self.distillation == "at":
             features = self._teacher_feature_maps(teacher, teacher_X)
