@@ -189,7 +189,9 @@ def test_video_accepts_uint8_and_samples_segments():
 
 def test_video_embedding_is_the_sum_of_relation_features():
     torch.manual_seed(0)
-    net = VideoTRNTeacher(N_CLASSES, (8, 3, 16, 16), n_segments=3).eval()
+    net = VideoTRNTeacher(
+        N_CLASSES, (8, 3, 16, 16), n_segments=3, standardize=False, motion=False
+    ).eval()
     video = torch.rand(2, 8, 3, 16, 16)
     with torch.no_grad():
         _, embedding = net(video)
@@ -203,6 +205,22 @@ def test_video_embedding_is_the_sum_of_relation_features():
     # Scale 2: (0, 1), (0, 2), (1, 2); scale 3: (0, 1, 2).
     assert net.relations == [[(0, 1), (0, 2), (1, 2)], [(0, 1, 2)]]
     torch.testing.assert_close(embedding, expected)
+
+
+def test_video_input_ignores_scene_colour_and_sees_motion():
+    torch.manual_seed(0)
+    net = VideoTRNTeacher(N_CLASSES, (8, 3, 16, 16), n_segments=3).eval()
+    assert net.frame_cnn.stages[0][0].in_channels == 6  # frames and their motion
+    video = torch.rand(2, 8, 3, 16, 16)
+    # Another background brightness and colour contrast, per colour channel.
+    recoloured = 0.5 * video + torch.tensor([0.2, -0.1, 0.3]).view(1, 1, 3, 1, 1)
+    with torch.no_grad():
+        logits, _ = net(video)
+        torch.testing.assert_close(net(recoloured)[0], logits, rtol=1e-4, atol=1e-4)
+        # A still clip has zero motion channels: it is not the moving clip.
+        still = video[:, :1].expand(-1, 8, -1, -1, -1)
+        frames, _ = net._frames(still)
+        assert torch.all(frames[:, 3:] == 0)
 
 
 def test_skeleton_normalisation():
