@@ -486,6 +486,25 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         logits = self._forward(X)[0]
         return self.classes_[logits.argmax(dim=1).numpy()]
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like or Modalities
+            Samples in the layout used in ``fit``.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Share of correctly classified samples (weighted).
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def embed(self, X):
         """Embeddings of samples (the input of the network's classifier layer).
 
