@@ -81,8 +81,9 @@ class VideoTRNTeacher(nn.Module):
     frame carries the clip's temporal difference around it as extra
     channels (``motion=True``, as RGB-difference input in TSN). On the
     synthetic activities (``make_multimodal_activities(random_state=0)``,
-    cross-subject, 15 epochs) test accuracy went from 0.35 without both to
-    0.69 with motion alone and 0.93 with both.
+    cross-subject, ``TeacherClassifier(modality="video", max_epochs=15,
+    random_state=0)``) test accuracy went from 0.35 without both to 0.69
+    with motion alone and 0.94 with both.
 
     Parameters
     ----------
