@@ -155,3 +155,48 @@ def test_python_dash_m_is_the_same_command():
         check=True,
     )
     assert out.stdout.startswith("vskdlearn ")
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+# The shared Berkeley copy lacks one recording; the loader's warning says so.
+@pytest.mark.filterwarnings("ignore::vskdlearn.datasets.MissingRecordingsWarning")
+@pytest.mark.parametrize(
+    "dataset, folder, teacher",
+    [
+        ("utd-mhad", "utd_mhad", "fusion"),
+        ("berkeley-mhad", "berkeley_mhad", "body-sensors"),
+    ],
+)
+def test_run_on_real_data(
+    capsys, tmp_path, monkeypatch, shared_datasets, dataset, folder, teacher
+):
+    monkeypatch.setenv("VSKDLEARN_DATA", str(tmp_path / "data-home"))
+    out = tmp_path / "report"
+    status, stdout, _ = run(
+        capsys,
+        "run",
+        "--dataset",
+        dataset,
+        "--data-home",
+        str(shared_datasets / folder),
+        "--methods",
+        "alone",
+        "--seeds",
+        "1",
+        "--teacher-epochs",
+        "1",
+        "--student-epochs",
+        "1",
+        "--image-size",
+        "16",
+        "--output",
+        str(out),
+        "--quiet",
+    )
+    assert status == 0
+    assert f"teacher ({teacher})" in stdout
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["model"]) == [f"teacher ({teacher})", "student alone"]
+    assert "on GAF 16x16" in (out / "report.md").read_text()
+    assert (out / "confusion_matrix.png").is_file()
