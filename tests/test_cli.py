@@ -200,3 +200,26 @@ def test_run_on_real_data(
     assert list(summary["model"]) == [f"teacher ({teacher})", "student alone"]
     assert "on GAF 16x16" in (out / "report.md").read_text()
     assert (out / "confusion_matrix.png").is_file()
+
+
+@pytest.mark.slow
+def test_attention_transfer_is_skipped_without_teacher_feature_maps(
+    capsys, tmp_path, tiny_config
+):
+    config = tmp_path / "fusion.toml"
+    config.write_text(
+        tiny_config.read_text()
+        .replace('teacher = "skeleton"', 'teacher = "fusion"')
+        .replace('methods = ["alone", "dask"]', 'methods = ["alone", "at"]')
+    )
+    out = tmp_path / "report"
+    status, stdout, err = run(
+        capsys, "run", "--config", str(config), "--output", str(out)
+    )
+    assert status == 0
+    assert "AT (attention) skipped" in err
+    runs = pd.read_csv(out / "results.csv")
+    assert list(runs["model"]) == ["teacher (fusion)", "student alone"]
+    assert (
+        "AT (attention) skipped: the fusion teacher" in (out / "report.md").read_text()
+    )

@@ -83,7 +83,9 @@ class ExperimentConfig:
     student : {"small", "resnet18"}
         The student network on GAF images.
     methods : list of str
-        Student recipes to compare, keys of ``METHODS``.
+        Student recipes to compare, keys of ``METHODS`` (default: the
+        student alone, the baselines, DASK and its ablation; ``"at"`` only
+        on request, since it needs a teacher with feature maps).
     seeds : list of int
         One run of every method per seed; results are mean and std over seeds.
     image_size, gaf_method, gaf_scaling
@@ -109,7 +111,7 @@ class ExperimentConfig:
     protocol: str = "cross_subject"
     teacher: str | None = None
     student: str = "small"
-    methods: list = field(default_factory=lambda: ["alone", "kd", "rkd", "sp", "dask"])
+    methods: list = field(default_factory=lambda: [m for m in METHODS if m != "at"])
     seeds: list = field(default_factory=lambda: [0, 1, 2])
     image_size: int = 32
     gaf_method: str = "both"

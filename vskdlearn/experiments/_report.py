@@ -183,6 +183,9 @@ def write_report(result, config, output, command=None):
         format_table(summary) if not summary.empty else "(no model finished)",
         "",
     ]
+    lines += [f"- {note}" for note in result.notes]
+    if result.notes:
+        lines.append("")
     if config.grid and not result.runs.empty:
         tuned = result.runs[result.runs["best_params"] != ""]
         for row in tuned.itertuples():

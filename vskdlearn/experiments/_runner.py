@@ -41,6 +41,8 @@ class ExperimentResult:
         Per-epoch training losses of each model at the first seed.
     gaf_examples : ndarray or None
         GAF images of one training window per class, ``(n_classes, C, S, S)``.
+    notes : list of str
+        What the run could not do and why (e.g. a method skipped).
     interrupted : bool
         True when the run was stopped (Ctrl-C) before it finished; ``runs``
         holds the finished models.
@@ -52,6 +54,7 @@ class ExperimentResult:
     confusion_method: str | None = None
     histories: dict = field(default_factory=dict)
     gaf_examples: np.ndarray | None = None
+    notes: list = field(default_factory=list)
     interrupted: bool = False
 
     def summary(self):
@@ -241,6 +244,19 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
 
             for method in config.methods:
                 name = METHODS[method][0]
+                if method == "at" and not hasattr(
+                    teacher.net_.module_, "forward_features"
+                ):
+                    note = (
+                        f"{name} skipped: the {teacher_name} teacher "
+                        f"({type(teacher.net_.module_).__name__}) has no feature "
+                        "maps to transfer."
+                    )
+                    if note not in result.notes:
+                        result.notes.append(note)
+                        log(note)
+                    bar.update()
+                    continue
                 bar.set_postfix_str(f"seed {seed}: {name}")
                 log(f"seed {seed}: training the student, {name}")
                 pipe = make_student_pipeline(config, method, teacher, seed)
