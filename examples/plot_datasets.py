@@ -12,7 +12,7 @@ This example draws two synthetic recordings (no download) in every modality:
 *wave* and *wave and march*. Their right-wrist accelerometers are nearly the
 same, while the camera plainly sees the legs; that gap is what a vision
 teacher can pass on to an accelerometer student. If the real UTD-MHAD files
-are at hand (the folder in ``VSKD_DATA_HOME``, or ``../shared/datasets`` next
+are at hand (the folder in ``VSKDLEARN_DATA``, or ``../shared/datasets`` next
 to the repository), one of its recordings is drawn too.
 """
 
@@ -128,7 +128,7 @@ print(
 
 def find_utd_mhad():
     candidates = [
-        os.environ.get("VSKD_DATA_HOME"),
+        os.environ.get("VSKDLEARN_DATA", os.path.expanduser("~/vskdlearn_data")),
         os.environ.get("VSKD_SHARED_DATASETS"),
     ]
     here = Path.cwd()
@@ -144,7 +144,7 @@ def find_utd_mhad():
 
 root = find_utd_mhad()
 if root is None:
-    print("UTD-MHAD not found (set VSKD_DATA_HOME to the folder holding utd_mhad/).")
+    print("UTD-MHAD not found (set VSKDLEARN_DATA to the folder holding utd_mhad/).")
 else:
     from vskdlearn.datasets import load_utd_mhad
 

@@ -18,10 +18,9 @@ the same student trained on the labels alone, across subjects (subjects 1,
 UTD-MHAD is not shipped with vskdlearn. Download the ``Inertial`` and
 ``Skeleton`` archives from the authors' page
 (https://personal.utdallas.edu/~kehtar/UTD-MHAD.html) and extract them into
-a folder ``utd_mhad/``, then set the environment variable
-``VSKD_DATA_HOME`` to the folder that holds ``utd_mhad/``; or call
-:func:`vskdlearn.datasets.fetch_utd_mhad`, which downloads them to
-``~/vskdlearn_data/utd_mhad/``, where this example looks too. Without the
+a folder ``utd_mhad/`` inside vskdlearn's data home (``~/vskdlearn_data``,
+or the folder named by the environment variable ``VSKDLEARN_DATA``); or call
+:func:`vskdlearn.datasets.fetch_utd_mhad`, which downloads them there. Without the
 files, the example says so and stops.
 
 The settings are small so that the example runs in under a minute on a
@@ -34,11 +33,11 @@ one seed on 430 test recordings cannot separate methods a few points apart:
 # %%
 # Find the data
 # -------------
-# ``VSKD_DATA_HOME`` first, then ``../shared/datasets`` next to the
-# repository, found from this file's location or from the working directory
-# (the documentation build runs examples from ``examples/``), then
-# vskdlearn's data home, where :func:`~vskdlearn.datasets.fetch_utd_mhad`
-# downloads.
+# vskdlearn's data home first (``VSKDLEARN_DATA`` or ``~/vskdlearn_data``,
+# where :func:`~vskdlearn.datasets.fetch_utd_mhad` downloads), then
+# ``../shared/datasets`` next to the repository, found from this file's
+# location or from the working directory (the documentation build runs
+# examples from ``examples/``).
 import os
 from pathlib import Path
 
@@ -46,9 +45,9 @@ import matplotlib.pyplot as plt
 
 
 def find_utd_mhad():
-    candidates = []
-    if os.environ.get("VSKD_DATA_HOME"):
-        candidates.append(Path(os.environ["VSKD_DATA_HOME"]).expanduser())
+    # The data home is only looked at: nothing is created.
+    data_home = os.environ.get("VSKDLEARN_DATA", "~/vskdlearn_data")
+    candidates = [Path(data_home).expanduser()]
     try:
         repository = Path(__file__).resolve().parents[1]
         candidates.append(repository.parent / "shared" / "datasets")
@@ -57,9 +56,6 @@ def find_utd_mhad():
     here = Path.cwd().resolve()
     candidates += [here.parent / "shared" / "datasets"]
     candidates += [here.parent.parent / "shared" / "datasets"]
-    # Where fetch_utd_mhad() puts the files (read only: nothing is created).
-    data_home = os.environ.get("VSKDLEARN_DATA", "~/vskdlearn_data")
-    candidates.append(Path(data_home).expanduser())
     for candidate in candidates:
         if (candidate / "utd_mhad").is_dir():
             return candidate / "utd_mhad"
@@ -72,9 +68,9 @@ if root is None:
         "UTD-MHAD was not found, so this example stops here.\n"
         "Get the Inertial and Skeleton archives from "
         "https://personal.utdallas.edu/~kehtar/UTD-MHAD.html,\n"
-        "extract them into a folder named utd_mhad/ and set VSKD_DATA_HOME to "
+        "extract them into a folder named utd_mhad/ and set VSKDLEARN_DATA to "
         "the folder that holds utd_mhad/:\n"
-        "    VSKD_DATA_HOME=~/data python plot_utd_mhad.py\n"
+        "    VSKDLEARN_DATA=~/data python plot_utd_mhad.py\n"
         "or call vskdlearn.datasets.fetch_utd_mhad(), which downloads them "
         "where this example looks too."
     )
