@@ -177,7 +177,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         other arguments go as ``module__<name>``. None builds a
         :class:`~vskdlearn.networks.SmallStudent` for images and a
         :class:`~vskdlearn.networks.SensorCNN` for raw series. The paper's
-        student is ``module=ResNet18Student`` (about 40 times slower to train
+        student is ``module=ResNet18Student`` (about 50 times slower to train
         on a CPU; see the user guide).
     distillation : {"dask", "kd", "rkd", "sp", "at", "none"}, default="dask"
         The training objective, a weighted sum of terms (see
