@@ -75,9 +75,7 @@ class FusionTeacher(nn.Module):
     to zero, the others rescaled) with probability ``modality_dropout``,
     never all of them at once, so that no modality can carry the whole
     decision and the fused embedding stays informative when one modality is
-    weak. Each branch also keeps its own classifier; the logits it gives
-    after each forward pass are in :attr:`branch_logits` so that a training
-    loop may add them to the loss (auxiliary heads).
+    weak.
 
     Parameters
     ----------
@@ -109,8 +107,6 @@ class FusionTeacher(nn.Module):
         The branch network of each modality.
     modality_kinds : dict of str to str
         The branch kind chosen for each modality.
-    branch_logits : dict of str to torch.Tensor
-        Logits of each branch's own classifier at the last forward pass.
 
     Examples
     --------
@@ -201,13 +197,17 @@ class FusionTeacher(nn.Module):
                     )
             except ValueError as exc:
                 raise ValueError(f"modality {name!r} (branch {kind!r}): {exc}") from exc
+            # Only the branch embedding is used: a branch classifier would be
+            # parameters that never receive a gradient. (Auxiliary losses on
+            # per-branch heads were tried on UTD-MHAD, validated on the
+            # training subjects, and did not help.)
+            branch.classifier = nn.Identity()
             self.branches[name] = branch
 
         fused_width = self.branch_dim * len(self.branches)
         self.fc0 = nn.Linear(fused_width, self.embedding_dim)
         self.drop = nn.Dropout(self.dropout)
         self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
-        self.branch_logits = {}
 
     def _drop_modalities(self, embeddings):
         batch, n_branches = embeddings[0].shape[0], len(embeddings)
@@ -244,14 +244,11 @@ class FusionTeacher(nn.Module):
                 f"missing {missing}, unexpected {unexpected}."
             )
         embeddings = []
-        self.branch_logits = {}
         for name, branch in self.branches.items():
             x = modalities[name]
             if self.modality_kinds[name] == "depth":
                 x = x.unsqueeze(2)
-            logits, embedding = branch(x)
-            self.branch_logits[name] = logits
-            embeddings.append(embedding)
+            embeddings.append(branch(x)[1])
         if self.training and self.modality_dropout > 0 and len(embeddings) > 1:
             embeddings = self._drop_modalities(embeddings)
         embedding = F.relu(self.fc0(torch.cat(embeddings, dim=1)))
