@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 from skorch.utils import to_tensor
 
+from ..losses._distillation import TERMS
 from ..modalities import Modalities
 from ._base import (
     INDEX_KEY,
@@ -38,20 +39,10 @@ from ._base import (
 
 __all__ = ["DistilledStudentClassifier"]
 
-# The loss weights each method uses (the others are ignored).
+# The loss weights each method uses (the others are ignored): one per term
+# the loss adds up, named "<term>_weight".
 METHOD_WEIGHTS = {
-    "none": ("ce_weight",),
-    "kd": ("ce_weight", "kd_weight"),
-    "rkd": ("ce_weight", "distance_weight", "angle_weight"),
-    "sp": ("ce_weight", "sp_weight"),
-    "at": ("ce_weight", "attention_weight"),
-    "dask": (
-        "ce_weight",
-        "kd_weight",
-        "distance_weight",
-        "angle_weight",
-        "semantic_weight",
-    ),
+    method: tuple(f"{term}_weight" for term in terms) for method, terms in TERMS.items()
 }
 _LOSS_PARAMS = (
     "ce_weight",
