@@ -17,7 +17,7 @@ DEMO = {
     "teacher": "video",
     "student": "small",
     "methods": ["alone", "kd", "rkd", "dask"],
-    "seeds": [0],
+    "seeds": [0, 1],
     "image_size": 32,
     "teacher_epochs": 15,
     "student_epochs": 25,
@@ -188,6 +188,8 @@ def _check_data_home(config):
 def main(argv=None):
     """Entry point of the ``vskd`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from tqdm.auto import tqdm
+
     from .datasets import DatasetFileError
     from .experiments import ConfigError, format_table, run_experiment, write_report
 
@@ -201,9 +203,12 @@ def main(argv=None):
         return 2
 
     quiet = args.quiet
-    log = (
-        (lambda m: None) if quiet else (lambda m: print(f"vskd: {m}", file=sys.stderr))
-    )
+
+    def log(message):
+        if not quiet:
+            # tqdm.write keeps the progress bar whole below the message.
+            tqdm.write(f"vskd: {message}", file=sys.stderr)
+
     command = "vskd " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
     def keep(row, result):
