@@ -222,3 +222,54 @@ def test_attention_transfer_is_skipped_without_teacher_feature_maps(
     assert list(runs["model"]) == ["teacher (fusion)", "student alone"]
     report = (out / "report.md").read_text()
     assert "AT (attention) skipped with the fusion teacher: The module" in report
+
+
+def _dataset_trees():
+    # The fixture-tree builders of the dataset tests (tests/ is not a package).
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent / "datasets" / "_trees.py"
+    spec = importlib.util.spec_from_file_location("_trees_for_cli", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_run_on_an_mmact_tree(capsys, tmp_path, monkeypatch):
+    # MMAct needs the authors' agreement: a tree in its layout stands in for it.
+    root = tmp_path / "mmact"
+    _dataset_trees().mmact_tree(root, subjects=(1, 2, 17, 18))
+    monkeypatch.setenv("VSKDLEARN_DATA", str(tmp_path / "data-home"))
+    out = tmp_path / "report"
+    status, stdout, _ = run(
+        capsys,
+        "run",
+        "--dataset",
+        "mmact",
+        "--data-home",
+        str(root),
+        "--methods",
+        "alone,dask",
+        "--seeds",
+        "1",
+        "--teacher-epochs",
+        "1",
+        "--student-epochs",
+        "1",
+        "--image-size",
+        "8",
+        "--output",
+        str(out),
+        "--quiet",
+    )
+    assert status == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["model"]) == [
+        "teacher (phone-sensors)",
+        "student alone",
+        "DASK",
+    ]
+    # Subjects 1-16 train, 17-20 test: 2 subjects x 2 scenes x 2 actions each.
+    assert "on GAF 8x8" in (out / "report.md").read_text()

@@ -10,12 +10,34 @@ from dataclasses import dataclass
 __all__ = ["DATASETS", "DatasetSpec"]
 
 
+def _select(data, source):
+    """A dataset attribute, or some of its channels: ``"accelerometer:h02"``.
+
+    Loaders stack several sensors of one kind as channels of one attribute
+    (Berkeley's six Shimmers, MMAct's phone and watch); the part after the
+    colon picks the channels whose name starts with it.
+    """
+    name, _, prefix = source.partition(":")
+    X = data[name]
+    if not prefix:
+        return X
+    channels = [
+        i for i, c in enumerate(data.channel_names[name]) if c.startswith(prefix)
+    ]
+    if not channels:
+        raise ValueError(
+            f"No {name} channel named {prefix!r}...; the loaded channels are "
+            f"{data.channel_names[name]}."
+        )
+    return X[:, channels]
+
+
 @dataclass(frozen=True)
 class Teacher:
     """A teacher choice: its ``TeacherClassifier`` modality and its input."""
 
     modality: str
-    inputs: tuple  # dataset attributes; several make a Modalities bundle
+    inputs: tuple  # sources for _select; several make a Modalities bundle
     description: str
 
 
@@ -53,7 +75,11 @@ class DatasetSpec:
                 config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
             )
         if self.name == "mmact":
-            needed = {"acc_watch"} | set(teacher.inputs)
+            # The loader stacks the phone and watch accelerometers as channels
+            # of one ``accelerometer`` attribute ("phone x", ..., "watch z").
+            needed = {"acc_watch"} | {
+                {"accelerometer:phone": "acc_phone"}.get(m, m) for m in teacher.inputs
+            }
             return datasets.load_mmact(
                 config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
             )
@@ -61,17 +87,15 @@ class DatasetSpec:
 
     def student_X(self, data):
         """The student's accelerometer windows, ``(n, 3, n_timestamps)``."""
-        X = data[self.student_input]
-        if self.name == "berkeley-mhad":
-            # Six Shimmers stacked x, y, z each; the watch is the right wrist (h02).
-            return X[:, 3:6]
-        return X
+        return _select(data, self.student_input)
 
     def teacher_X(self, data, teacher_name):
-        teacher = self.teachers[teacher_name]
-        if len(teacher.inputs) == 1:
-            return data[teacher.inputs[0]]
-        return data.modalities(*teacher.inputs)
+        from ..modalities import Modalities
+
+        inputs = self.teachers[teacher_name].inputs
+        if len(inputs) == 1:
+            return _select(data, inputs[0])
+        return Modalities({s.replace(":", "_"): _select(data, s) for s in inputs})
 
 
 DATASETS = {
@@ -120,7 +144,8 @@ DATASETS = {
             "video": Teacher("video", ("video",), "camera frames"),
         },
         default_teacher="body-sensors",
-        student_input="accelerometer",
+        # Six Shimmers stacked x, y, z each; the watch is the right wrist.
+        student_input="accelerometer:h02",
         where_to_get=(
             "Request Berkeley MHAD from https://tele-immersion.citris-uc.org/"
             "berkeley_mhad and unpack it keeping the Accelerometer/ (and Camera/, "
@@ -133,12 +158,12 @@ DATASETS = {
             "video": Teacher("video", ("video",), "camera video"),
             "phone-sensors": Teacher(
                 "fusion",
-                ("acc_phone", "gyroscope", "orientation"),
+                ("accelerometer:phone", "gyroscope", "orientation"),
                 "phone accelerometer, gyroscope and orientation fused",
             ),
         },
         default_teacher="phone-sensors",
-        student_input="acc_watch",
+        student_input="accelerometer:watch",
         where_to_get=(
             "MMAct is released only to those who sign the authors' agreement: see "
             "https://mmact19.github.io/2019/ and unpack the trimmed sensor clips "
