@@ -364,6 +364,47 @@ def warn_missing(missing, dataset):
     )
 
 
+def read_recordings(keys, read_one, name_of, names, on_error):
+    """Read every recording, one ``read_one(key) -> (arrays, frame_row)`` each.
+
+    A :class:`DatasetFileError` stops the load (``on_error="raise"``) or, with
+    ``on_error="warn"``, leaves that recording out and lists it as unreadable
+    for the loader's missing-recordings report: nothing is dropped silently.
+
+    Returns
+    -------
+    arrays : dict of str to list
+        Per modality in ``names``, one array per recording read (modalities
+        no recording had are left out).
+    frame : pandas.DataFrame
+        The rows, in the order of ``keys``.
+    extra : dict
+        ``{"unreadable": [...]}``, rows for the missing table.
+    """
+    arrays = {name: [] for name in names}
+    rows, unreadable = [], []
+    for key in keys:
+        try:
+            parsed, row = read_one(key)
+        except DatasetFileError as exc:
+            if on_error == "raise":
+                raise
+            unreadable.append(
+                {
+                    "recording": name_of(key),
+                    "modality": "",
+                    "reason": f"unreadable: {exc}",
+                    "official": False,
+                }
+            )
+            continue
+        for name, value in parsed.items():
+            arrays[name].append(value)
+        rows.append(row)
+    arrays = {name: value for name, value in arrays.items() if value}
+    return arrays, pd.DataFrame(rows), {"unreadable": unreadable}
+
+
 def read_error(path, reason):
     return DatasetFileError(f"Could not read {path}: {reason}")
 

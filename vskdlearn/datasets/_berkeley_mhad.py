@@ -5,13 +5,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
-    DatasetFileError,
     check_length,
     check_modalities,
     check_on_error,
@@ -21,6 +19,7 @@ from ._base import (
     interpolate,
     missing_table,
     read_error,
+    read_recordings,
     resample_on_normalised_time,
     resize_image,
     stack_or_objects,
@@ -491,28 +490,13 @@ def _read_mocap(path):
 
 
 def _read_all(index, keys, settings):
-    arrays = {"accelerometer": [], "video": [], "mocap": []}
-    rows, unreadable = [], []
-    for key in keys:
-        try:
-            parsed, row = _read_recording(index, key, settings)
-        except DatasetFileError as exc:
-            if settings["on_error"] == "raise":
-                raise
-            unreadable.append(
-                {
-                    "recording": _name(key),
-                    "modality": "",
-                    "reason": f"unreadable: {exc}",
-                    "official": False,
-                }
-            )
-            continue
-        for name, value in parsed.items():
-            arrays[name].append(value)
-        rows.append(row)
-    arrays = {name: value for name, value in arrays.items() if value}
-    return arrays, pd.DataFrame(rows), {"unreadable": unreadable}
+    return read_recordings(
+        keys,
+        lambda key: _read_recording(index, key, settings),
+        _name,
+        ("accelerometer", "video", "mocap"),
+        settings["on_error"],
+    )
 
 
 def _read_recording(index, key, settings):

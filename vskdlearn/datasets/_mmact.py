@@ -6,12 +6,10 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import _cache
 from ._base import (
     ActivityDataset,
-    DatasetFileError,
     check_length,
     check_modalities,
     check_on_error,
@@ -19,6 +17,7 @@ from ._base import (
     check_size,
     interpolate,
     missing_table,
+    read_recordings,
     resample_on_normalised_time,
     stack_or_objects,
     warn_missing,
@@ -410,29 +409,13 @@ def _expected_message(root, modality, camera, videos):
 
 
 def _read_all(slots, keys, options):
-    arrays = {modality: [] for modality in slots}
-    rows, unreadable = [], []
-    for key in keys:
-        try:
-            parsed, row = _read_clip(slots, key, options)
-        except DatasetFileError as exc:
-            if options["on_error"] == "raise":
-                raise
-            unreadable.append(
-                {
-                    "recording": _name(key),
-                    "modality": "",
-                    "reason": f"unreadable: {exc}",
-                    "official": False,
-                }
-            )
-            continue
-        for modality, value in parsed.items():
-            arrays[modality].append(value)
-        rows.append(row)
-    arrays = {m: v for m, v in arrays.items() if v}
-    frame = pd.DataFrame(rows)
-    return arrays, frame, {"unreadable": unreadable}
+    return read_recordings(
+        keys,
+        lambda key: _read_clip(slots, key, options),
+        _name,
+        tuple(slots),
+        options["on_error"],
+    )
 
 
 def _read_clip(slots, key, options):

@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import _cache
 from ._base import (
@@ -19,6 +18,7 @@ from ._base import (
     check_root,
     check_size,
     missing_table,
+    read_recordings,
     resample_on_normalised_time,
     resize_image,
     stack_or_objects,
@@ -404,35 +404,19 @@ def load_utd_mhad(
     )
 
 
+def _recording_name(key):
+    action, subject, trial = key
+    return f"a{action}_s{subject}_t{trial}"
+
+
 def _read_all(index, keys, kinds, n_timestamps, n_frames, video_size, on_error):
-    arrays = {
-        name: []
-        for name in ("accelerometer", "gyroscope", "skeleton", "depth", "video")
-    }
-    rows, unreadable = [], []
-    for key in keys:
+    def read_one(key):
         action, subject, trial = key
-        recording = f"a{action}_s{subject}_t{trial}"
-        try:
-            parsed, lengths = _read_recording(
-                index, key, kinds, n_timestamps, n_frames, video_size
-            )
-        except DatasetFileError as exc:
-            if on_error == "raise":
-                raise
-            unreadable.append(
-                {
-                    "recording": recording,
-                    "modality": "",
-                    "reason": f"unreadable: {exc}",
-                    "official": False,
-                }
-            )
-            continue
-        for name, value in parsed.items():
-            arrays[name].append(value)
+        parsed, lengths = _read_recording(
+            index, key, kinds, n_timestamps, n_frames, video_size
+        )
         row = {
-            "recording": recording,
+            "recording": _recording_name(key),
             "action": action,
             "action_name": UTD_MHAD_ACTIONS[action - 1],
             "subject": subject,
@@ -441,10 +425,15 @@ def _read_all(index, keys, kinds, n_timestamps, n_frames, video_size, on_error):
         }
         row.update(lengths)
         row.update({f"path_{kind}": str(index[kind][key]) for kind in kinds})
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    arrays = {name: value for name, value in arrays.items() if len(value)}
-    return arrays, frame, {"unreadable": unreadable}
+        return parsed, row
+
+    return read_recordings(
+        keys,
+        read_one,
+        _recording_name,
+        ("accelerometer", "gyroscope", "skeleton", "depth", "video"),
+        on_error,
+    )
 
 
 def _read_recording(index, key, kinds, n_timestamps, n_frames, video_size):
