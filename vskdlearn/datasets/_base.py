@@ -119,13 +119,7 @@ class ActivityDataset(Bunch):
         train, test : ndarray of int
             Indices into the sample axis, sorted.
         """
-        rules = self.__dict__.get("_protocol_rules", {})
-        if name not in rules:
-            raise ValueError(
-                f"Unknown protocol {name!r} for this dataset; available protocols "
-                f"are {tuple(rules)}."
-            )
-        rule = rules[name]
+        rule = self._protocol_rule(name)
         values = np.asarray(self[rule["factor"]])
         if test is None:
             train_mask = np.isin(values, rule["train"])
@@ -145,12 +139,16 @@ class ActivityDataset(Bunch):
 
     def protocol_description(self, name):
         """One sentence saying what ``split(name)`` trains and tests on."""
+        return self._protocol_rule(name)["description"]
+
+    def _protocol_rule(self, name):
         rules = self.__dict__.get("_protocol_rules", {})
         if name not in rules:
             raise ValueError(
-                f"Unknown protocol {name!r}; available protocols are {tuple(rules)}."
+                f"Unknown protocol {name!r} for this dataset; available protocols "
+                f"are {tuple(rules)}."
             )
-        return rules[name]["description"]
+        return rules[name]
 
     def modalities(self, *names):
         """Bundle several modality attributes for a multimodal teacher.
@@ -244,6 +242,13 @@ def clean_times(times, values):
     summed = np.zeros((unique.size,) + values.shape[1:])
     np.add.at(summed, inverse, values)
     return unique, summed / counts.reshape((-1,) + (1,) * (values.ndim - 1))
+
+
+def samples_in_window(times, window, count):
+    """How many of ``times`` fall in ``window`` (at least 2); ``count`` without one."""
+    if times is None or window is None:
+        return count
+    return max(int(((times >= window[0]) & (times <= window[1])).sum()), 2)
 
 
 def interpolate(values, times, new_times, axis=0, kind="linear"):

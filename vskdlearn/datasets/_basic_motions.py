@@ -3,7 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from ._base import ActivityDataset, check_length, resample_on_normalised_time
+from ._base import (
+    ActivityDataset,
+    check_length,
+    missing_table,
+    resample_on_normalised_time,
+)
 
 __all__ = ["load_basic_motions"]
 
@@ -62,7 +67,7 @@ def load_basic_motions(*, n_timestamps=None):
         subject=np.full(len(labels), -1, dtype=np.int64),
         original_split=split,
         frame=frame,
-        missing=pd.DataFrame(columns=["recording", "modality", "reason", "official"]),
+        missing=missing_table([]),
         modality_names=("accelerometer", "gyroscope"),
         units={"accelerometer": "as in the archive", "gyroscope": "as in the archive"},
         channel_names={"accelerometer": ["x", "y", "z"], "gyroscope": ["x", "y", "z"]},

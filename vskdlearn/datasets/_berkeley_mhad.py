@@ -22,6 +22,7 @@ from ._base import (
     read_recordings,
     resample_on_normalised_time,
     resize_image,
+    samples_in_window,
     stack_or_objects,
     warn_missing,
 )
@@ -562,10 +563,10 @@ def _read_recording(index, key, settings):
         row["n_accelerometer_samples"] = int(np.median([len(s) for s in sensors]))
     for name, times, values in streams:
         if name == "mocap":
-            length = n_frames or _count_in(times, window, len(values))
+            length = n_frames or samples_in_window(times, window, len(values))
             parsed["mocap"] = _resample(values, times, length, window, "linear")
         elif name == "video":
-            length = n_frames or _count_in(times, window, len(values))
+            length = n_frames or samples_in_window(times, window, len(values))
             picks = _resample(
                 np.arange(len(values)), times, length, window, "nearest"
             ).astype(int)
@@ -585,12 +586,6 @@ def _read_frame(path, size):
     if image.max() > 255:
         image = image / 257.0  # 16-bit PGM to the 0-255 range
     return np.clip(np.rint(resize_image(image, size, "area")), 0, 255).astype(np.uint8)
-
-
-def _count_in(times, window, count):
-    if times is None or window is None:
-        return count
-    return max(int(((times >= window[0]) & (times <= window[1])).sum()), 2)
 
 
 def _window(streams, stamps):

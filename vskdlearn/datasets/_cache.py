@@ -43,11 +43,8 @@ def cache_key(loader, options, files):
     return digest.hexdigest()[:32]
 
 
-def _pack(name, value, arrays):
-    if isinstance(value, np.ndarray) and value.dtype != object:
-        arrays[f"a:{name}"] = value
-        return
-    items = list(value)
+def _pack(name, items, arrays):
+    # One concatenated array and the lengths along the axis that varies.
     shapes = np.array([item.shape for item in items])
     varying = np.flatnonzero((shapes != shapes[0]).any(axis=0))
     axis = int(varying[0]) if varying.size else 0
@@ -57,7 +54,7 @@ def _pack(name, value, arrays):
 
 
 def save(path, modalities, frame, extra):
-    """``modalities``: name -> ndarray, or list of arrays of varying length."""
+    """``modalities``: name -> list of arrays, one per recording."""
     arrays = {}
     for name, value in modalities.items():
         _pack(name, value, arrays)
@@ -93,9 +90,7 @@ def load(path):
     modalities = {}
     for key, value in arrays.items():
         kind, _, name = key.partition(":")
-        if kind == "a":
-            modalities[name] = value
-        elif kind == "v":
+        if kind == "v":
             bounds = np.cumsum(arrays[f"l:{name}"])[:-1]
             axis = int(arrays[f"x:{name}"])
             modalities[name] = np.split(value, bounds, axis=axis)

@@ -41,14 +41,6 @@ def clear_data_home(data_home=None):
     shutil.rmtree(get_data_home(data_home))
 
 
-def sha256sum(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download(url, target, sha256=None, progress=True, timeout=60):
     """Download ``url`` to ``target``, checking its SHA-256 when one is known.
 

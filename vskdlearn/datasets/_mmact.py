@@ -19,6 +19,7 @@ from ._base import (
     missing_table,
     read_recordings,
     resample_on_normalised_time,
+    samples_in_window,
     stack_or_objects,
     warn_missing,
 )
@@ -303,7 +304,8 @@ def load_mmact(
             stacklevel=2,
         )
     target_names = np.array(MMACT_ACTIONS + tuple(unknown))
-    keys.sort(key=lambda k: (k[0], k[1], k[2], list(target_names).index(k[3])))
+    position = {name: i for i, name in enumerate(target_names)}
+    keys.sort(key=lambda k: (k[0], k[1], k[2], position[k[3]]))
 
     files = [slots[m][key] for key in keys for m in slots]
     options = {
@@ -350,9 +352,7 @@ def load_mmact(
         )
         channel_names["video"] = ["red", "green", "blue"]
         units["video"] = "RGB, 0-255"
-    target = np.array(
-        [list(target_names).index(a) for a in frame["action_name"]], dtype=np.int64
-    )
+    target = np.array([position[a] for a in frame["action_name"]], dtype=np.int64)
     return ActivityDataset(
         name="mmact",
         **data,
@@ -438,14 +438,12 @@ def _read_clip(slots, key, options):
     parsed = {}
     window = _window([t for t, _ in sensors.values()])
     row["alignment"] = "time stamps" if window is not None else "normalised time"
-    # Phone and watch are stacked as channels of one array: same length.
     accelerometers = [m for m in ("acc_phone", "acc_watch") if m in sensors]
-    acc_length = (
-        _own_length(sensors[accelerometers[0]][0], window) if accelerometers else None
-    )
     for modality, (times, values) in sensors.items():
-        length = options["n_timestamps"] or (
-            acc_length if modality in accelerometers else _own_length(times, window)
+        # Phone and watch are stacked as channels of one array: same length.
+        counted = sensors[accelerometers[0]][0] if modality in accelerometers else times
+        length = options["n_timestamps"] or samples_in_window(
+            counted, window, len(counted)
         )
         if window is None:
             series = resample_on_normalised_time(values, length, times=times)
@@ -476,9 +474,3 @@ def _window(spans_times):
         if stop - start < MIN_OVERLAP * (times[-1] - times[0]):
             return None
     return start, stop
-
-
-def _own_length(times, window):
-    if window is None:
-        return len(times)
-    return max(int(((times >= window[0]) & (times <= window[1])).sum()), 2)

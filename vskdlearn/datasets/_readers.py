@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._base import read_error
+from ._base import clean_times, read_error
 
 __all__ = [
     "read_mat_variable",
@@ -210,8 +210,6 @@ def read_mmact_csv(path):
     the authors' files; rows are sorted by time and rows sharing a time stamp
     are averaged.
     """
-    from ._base import clean_times
-
     try:
         table = pd.read_csv(path, header=None, dtype=str, skip_blank_lines=True)
     except pd.errors.EmptyDataError:

@@ -8,6 +8,7 @@ from ._base import (
     ActivityDataset,
     check_length,
     interpolate,
+    missing_table,
     resample_on_normalised_time,
     stack_or_objects,
 )
@@ -579,12 +580,9 @@ def make_multimodal_activities(
                 skeleton = joints + np.random.default_rng([seed, 2]).normal(
                     0.0, 0.01, joints.shape
                 )
-                if n_frames is None:
-                    picks = np.arange(len(frame_times))
-                else:
-                    picks = resample_on_normalised_time(
-                        np.arange(len(frame_times)), n_frames, kind="nearest"
-                    )
+                picks = resample_on_normalised_time(
+                    np.arange(len(frame_times)), n_frames, kind="nearest"
+                )
                 video = _render(
                     joints[picks],
                     subject,
@@ -641,7 +639,7 @@ def make_multimodal_activities(
         sensor_location=np.full(len(frame), "right wrist"),
         joint_names=np.array(UTD_MHAD_JOINTS),
         frame=frame,
-        missing=pd.DataFrame(columns=["recording", "modality", "reason", "official"]),
+        missing=missing_table([]),
         modality_names=("accelerometer", "gyroscope", "skeleton", "video"),
         units={
             "accelerometer": "g",

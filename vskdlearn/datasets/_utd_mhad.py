@@ -11,13 +11,13 @@ from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
-    DatasetFileError,
     check_length,
     check_modalities,
     check_on_error,
     check_root,
     check_size,
     missing_table,
+    read_error,
     read_recordings,
     resample_on_normalised_time,
     resize_image,
@@ -307,7 +307,7 @@ def load_utd_mhad(
                     keys.append(key)
                     continue
                 official = key in OFFICIALLY_ABSENT
-                name = f"a{action}_s{subject}_t{trial}"
+                name = _recording_name(key)
                 for kind in absent:
                     if official:
                         reason = "absent from the official release"
@@ -334,9 +334,7 @@ def load_utd_mhad(
     }
 
     def build():
-        return _read_all(
-            index, keys, kinds, n_timestamps, n_frames, video_size, on_error
-        )
+        return _read_all(index, keys, options)
 
     cache_dir = _cache.resolve_cache_dir(cache, data_home)
     arrays, frame, extra = _cache.cached("utd_mhad", options, files, cache_dir, build)
@@ -409,12 +407,12 @@ def _recording_name(key):
     return f"a{action}_s{subject}_t{trial}"
 
 
-def _read_all(index, keys, kinds, n_timestamps, n_frames, video_size, on_error):
+def _read_all(index, keys, options):
+    kinds = options["kinds"]
+
     def read_one(key):
         action, subject, trial = key
-        parsed, lengths = _read_recording(
-            index, key, kinds, n_timestamps, n_frames, video_size
-        )
+        parsed, lengths = _read_recording(index, key, options)
         row = {
             "recording": _recording_name(key),
             "action": action,
@@ -432,19 +430,22 @@ def _read_all(index, keys, kinds, n_timestamps, n_frames, video_size, on_error):
         read_one,
         _recording_name,
         ("accelerometer", "gyroscope", "skeleton", "depth", "video"),
-        on_error,
+        options["on_error"],
     )
 
 
-def _read_recording(index, key, kinds, n_timestamps, n_frames, video_size):
+def _read_recording(index, key, options):
+    kinds, n_timestamps = options["kinds"], options["n_timestamps"]
+    n_frames, video_size = options["n_frames"], options["video_size"]
     parsed, lengths = {}, {}
     if "inertial" in kinds:
         path = index["inertial"][key]
         inertial = read_mat_variable(path, "d_iner", ndim=2)
         if inertial.shape[1] != 6:
-            raise DatasetFileError(
-                f"Could not read {path}: d_iner has shape {inertial.shape}, expected "
-                "(T, 6) (acc x, y, z then gyro x, y, z)"
+            raise read_error(
+                path,
+                f"d_iner has shape {inertial.shape}, expected (T, 6) "
+                "(acc x, y, z then gyro x, y, z)",
             )
         series = resample_on_normalised_time(inertial.astype(np.float64), n_timestamps)
         parsed["accelerometer"] = np.ascontiguousarray(series[:, :3].T)
@@ -454,9 +455,8 @@ def _read_recording(index, key, kinds, n_timestamps, n_frames, video_size):
         path = index["skeleton"][key]
         skeleton = read_mat_variable(path, "d_skel", ndim=3)
         if skeleton.shape[:2] != (20, 3):
-            raise DatasetFileError(
-                f"Could not read {path}: d_skel has shape {skeleton.shape}, expected "
-                "(20, 3, n_frames)"
+            raise read_error(
+                path, f"d_skel has shape {skeleton.shape}, expected (20, 3, n_frames)"
             )
         frames = skeleton.transpose(2, 0, 1).astype(np.float64)
         parsed["skeleton"] = resample_on_normalised_time(frames, n_frames)
