@@ -268,15 +268,6 @@ class ResNet18Student(nn.Module):
             weight = F.adaptive_avg_pool2d(weight, kernel) * area
         return weight
 
-    def _backbone(self, x):
-        check_batch(x, self.input_shape, "ResNet18Student")
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        maps = []
-        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
-            x = layer(x)
-            maps.append(x)
-        return maps
-
     def forward_features(self, x):
         """Return the outputs of ``layer1`` ... ``layer4`` (for attention transfer).
 
@@ -289,7 +280,13 @@ class ResNet18Student(nn.Module):
         maps : list of 4 torch.Tensor
             Shapes ``(batch, 64 * 2**i, h_i, w_i)``.
         """
-        return self._backbone(x)
+        check_batch(x, self.input_shape, "ResNet18Student")
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        maps = []
+        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
+            x = layer(x)
+            maps.append(x)
+        return maps
 
     def forward(self, x):
         """Classify a batch of GAF images.
@@ -303,6 +300,6 @@ class ResNet18Student(nn.Module):
         logits : torch.Tensor of shape (batch, n_classes)
         embedding : torch.Tensor of shape (batch, embedding_dim)
         """
-        features = self.avgpool(self._backbone(x)[-1]).flatten(1)
+        features = self.avgpool(self.forward_features(x)[-1]).flatten(1)
         embedding = F.relu(self.fc0(features))
         return self.classifier(embedding), embedding

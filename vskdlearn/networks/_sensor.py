@@ -10,18 +10,13 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
+from ._layers import conv_bn_relu
 
 __all__ = ["SensorCNN"]
 
 
 def _conv_block(in_channels, out_channels, kernel_size):
-    return nn.Sequential(
-        nn.Conv1d(
-            in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False
-        ),
-        nn.BatchNorm1d(out_channels),
-        nn.ReLU(inplace=True),
-    )
+    return nn.Sequential(*conv_bn_relu(in_channels, out_channels, kernel_size, dim=1))
 
 
 class SensorCNN(nn.Module):

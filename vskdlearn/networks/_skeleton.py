@@ -13,6 +13,7 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
+from ._layers import conv_bn_relu
 
 __all__ = ["SkeletonTeacher", "normalize_skeleton"]
 
@@ -166,11 +167,7 @@ class SkeletonTeacher(nn.Module):
 
         n_features = 2 * (n_joints + 1) * n_coords
         self.input_norm = nn.BatchNorm1d(n_features)
-        self.stem = nn.Sequential(
-            nn.Conv1d(n_features, self.hidden_dim, 5, padding=2, bias=False),
-            nn.BatchNorm1d(self.hidden_dim),
-            nn.ReLU(inplace=True),
-        )
+        self.stem = nn.Sequential(*conv_bn_relu(n_features, self.hidden_dim, 5, dim=1))
         self.blocks = nn.ModuleList(
             _ResidualTemporalBlock(self.hidden_dim, 2**i, self.dropout)
             for i in range(self.n_blocks)

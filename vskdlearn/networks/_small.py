@@ -9,16 +9,9 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
+from ._layers import conv_bn_relu
 
 __all__ = ["SmallStudent"]
-
-
-def _conv_bn_relu(in_channels, out_channels):
-    return [
-        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
-        nn.BatchNorm2d(out_channels),
-        nn.ReLU(inplace=True),
-    ]
 
 
 class SmallStudent(nn.Module):
@@ -78,9 +71,9 @@ class SmallStudent(nn.Module):
         in_channels = self.input_shape[0]
         self.stages = nn.ModuleList()
         for i, out_channels in enumerate(widths):
-            layers = _conv_bn_relu(in_channels, out_channels)
+            layers = conv_bn_relu(in_channels, out_channels, 3)
             if i == 0:
-                layers += _conv_bn_relu(out_channels, out_channels)
+                layers += conv_bn_relu(out_channels, out_channels, 3)
             if i < 3:
                 layers.append(nn.MaxPool2d(2, ceil_mode=True))
             self.stages.append(nn.Sequential(*layers))

@@ -11,6 +11,7 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
+from ._layers import conv_bn_relu
 
 __all__ = ["VideoTRNTeacher"]
 
@@ -35,19 +36,13 @@ class _FrameCNN(nn.Module):
         for out_channels in widths:
             layers.append(
                 nn.Sequential(
-                    nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
-                    nn.BatchNorm2d(out_channels),
-                    nn.ReLU(inplace=True),
+                    *conv_bn_relu(in_channels, out_channels, 3),
                     nn.MaxPool2d(2, ceil_mode=True),
                 )
             )
             in_channels = out_channels
         self.stages = nn.ModuleList(layers)
-        self.project = nn.Sequential(
-            nn.Conv2d(in_channels, out_dim, 1, bias=False),
-            nn.BatchNorm2d(out_dim),
-            nn.ReLU(inplace=True),
-        )
+        self.project = nn.Sequential(*conv_bn_relu(in_channels, out_dim, 1))
 
     def forward(self, frames):
         maps = []
@@ -192,20 +187,24 @@ class VideoTRNTeacher(nn.Module):
 
     def _frames(self, video):
         check_batch(video, self.input_shape, "VideoTRNTeacher")
-        if video.dtype == torch.uint8:
-            video = video.float() / 255.0
-        video = video.float()
+        video = video.float() / 255.0 if video.dtype == torch.uint8 else video.float()
+        mean, spread = 0.0, 1.0
         if self.standardize:
+            # Statistics of the whole clip, applied to the frames used.
             mean = video.mean(dim=(1, 3, 4), keepdim=True)
-            std = video.std(dim=(1, 3, 4), keepdim=True)
-            video = (video - mean) / (std + 1e-5)
+            spread = video.std(dim=(1, 3, 4), keepdim=True) + 1e-5
+
+        def frames_at(indices):
+            return (video[:, indices] - mean) / spread
+
+        # Only the sampled frames (and their neighbours, for motion) are used.
+        indices, last = self.frame_indices, video.shape[1] - 1
+        frames = frames_at(indices)
         if self.motion:
-            after = torch.cat([video[:, 1:], video[:, -1:]], dim=1)
-            before = torch.cat([video[:, :1], video[:, :-1]], dim=1)
-            video = torch.cat([video, after - before], dim=2)
-        video = video[:, self.frame_indices]
-        batch = video.shape[0]
-        return video.flatten(0, 1), batch
+            after = frames_at((indices + 1).clamp(max=last))
+            before = frames_at((indices - 1).clamp(min=0))
+            frames = torch.cat([frames, after - before], dim=2)
+        return frames.flatten(0, 1), video.shape[0]
 
     def forward_features(self, video):
         """Maps of each frame-CNN stage, averaged over the sampled frames.
