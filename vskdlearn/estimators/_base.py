@@ -344,7 +344,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _build_net(self, net_class, module, criterion, seed, **extra):
-        self.device_ = resolve_device(self.device)
+        """The skorch net, on ``self.device_`` (set by ``fit`` beforehand)."""
         train_split = None
         if self.early_stopping:
             train_split = ValidSplit(

@@ -67,12 +67,11 @@ class _DistillationNet(_EmbeddingNet):
     teacher_logits_ = None
     teacher_embedding_ = None
     teacher_features_ = None
-    # With "at" the student's feature maps are needed in the loss.
-    with_features_ = False
 
     def infer(self, x, **fit_params):
         out = super().infer(x, **fit_params)
-        if self.with_features_:
+        # With "at" the student's feature maps are needed in the loss.
+        if self.teacher_features_ is not None:
             features = call_module(self.module_.forward_features, x, device=self.device)
             return (*out, list(features))
         return out
@@ -86,13 +85,9 @@ class _DistillationNet(_EmbeddingNet):
             kwargs["teacher_logits"] = self.teacher_logits_[index]
             kwargs["teacher_embedding"] = self.teacher_embedding_[index]
             if self.teacher_features_ is not None:
-                student_maps = y_pred[2]
-                n_maps = min(len(student_maps), len(self.teacher_features_))
-                # The deepest maps of each network are paired.
-                kwargs["student_features"] = student_maps[-n_maps:]
-                kwargs["teacher_features"] = [
-                    f[index] for f in self.teacher_features_[-n_maps:]
-                ]
+                # Only the teacher maps paired with the student's deepest are kept.
+                kwargs["student_features"] = y_pred[2][-len(self.teacher_features_) :]
+                kwargs["teacher_features"] = [f[index] for f in self.teacher_features_]
         loss = self.criterion_(logits, embedding, y_true, **kwargs)
         prefix = "train" if training else "valid"
         for term, value in self.criterion_.last_terms.items():
@@ -252,6 +247,10 @@ class DistilledStudentClassifier(BaseNetClassifier):
     teacher_ : estimator or None
         The teacher used: the given one when it was fitted, else the clone
         fitted on ``teacher_X``; None with ``distillation="none"``.
+    teacher_embedding_scale_ : float or None
+        Root-mean-square of the teacher's embeddings on ``teacher_X``; they
+        are divided by it, so that ``semantic_weight`` means the same whatever
+        the teacher. None with ``distillation="none"``.
     net_ : skorch.NeuralNetClassifier
         The trained skorch net; ``net_.module_`` is the student network and
         ``net_.criterion_`` the loss (with the learned projection).
@@ -460,19 +459,18 @@ class DistilledStudentClassifier(BaseNetClassifier):
     def _teacher_outputs(self, teacher, teacher_X):
         """Teacher outputs for every training sample, as float32 tensors."""
         teacher_classes = getattr(teacher, "classes_", None)
-        if teacher_classes is None or not (
-            len(teacher_classes) == len(self.classes_)
-            and np.array_equal(np.asarray(teacher_classes), self.classes_)
-        ):
+        if teacher_classes is None:
+            raise ValueError(
+                f"The teacher {type(teacher).__name__} has no classes_; a fitted "
+                "classifier is needed."
+            )
+        if not np.array_equal(np.asarray(teacher_classes), self.classes_):
             raise ValueError(
                 f"The teacher was fitted on classes {list(teacher_classes)} but y "
                 f"has classes {list(self.classes_)}; they must be the same labels. "
                 "Fit the teacher on the same label set (the same y, or y of the "
                 "same recordings), or pass an unfitted teacher to have it fitted "
                 "on teacher_X and y in each fit."
-                if teacher_classes is not None
-                else f"The teacher {type(teacher).__name__} has no classes_; a "
-                "fitted classifier is needed."
             )
         # Teacher outputs are constants for the student: no graph is built.
         with torch.no_grad():
@@ -551,9 +549,9 @@ class DistilledStudentClassifier(BaseNetClassifier):
         self._check_validation_split(y_encoded)
         self.input_shape_ = tuple(X.shape[1:])
         seed = derive_seed(self.random_state)
-        device = resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
 
-        self.teacher_ = None
+        self.teacher_ = self.teacher_embedding_scale_ = None
         outputs = None
         if self.distillation != "none":
             self.teacher_ = self._fitted_teacher(teacher_X, y, len(X), seed)
@@ -562,7 +560,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         from ..losses import DistillationLoss
 
         X_net = {INPUT_KEY: X, INDEX_KEY: np.arange(len(X))}
-        with seeded_torch(seed, device):
+        with seeded_torch(seed, self.device_):
             module, self.embedding_dim_ = self._init_module(
                 X_net, self.input_shape_, "student"
             )
@@ -582,21 +580,20 @@ class DistilledStudentClassifier(BaseNetClassifier):
                 net.teacher_logits_ = logits.to(self.device_)
                 net.teacher_embedding_ = embedding.to(self.device_)
                 if features is not None:
-                    self._check_attention_maps(net, X, features)
+                    features = self._paired_attention_maps(net, X, features)
                     net.teacher_features_ = [f.to(self.device_) for f in features]
-                    net.with_features_ = True
             try:
                 net.partial_fit(X_net, y_encoded)
             finally:
                 # Training-only: release the teacher tensors (memory, pickles).
                 net.teacher_logits_ = net.teacher_embedding_ = None
                 net.teacher_features_ = None
-                net.with_features_ = False
         self.net_ = net
         self.history_ = net.history
         return self
 
-    def _check_attention_maps(self, net, X, teacher_maps):
+    def _paired_attention_maps(self, net, X, teacher_maps):
+        """The teacher maps paired with the student's, the deepest of each."""
         from ..losses import attention_loss
 
         module = net.module_
@@ -612,9 +609,8 @@ class DistilledStudentClassifier(BaseNetClassifier):
                     call_module(module.forward_features, X[:2], device=self.device_)
                 )
             n_maps = min(len(student_maps), len(teacher_maps))
-            attention_loss(
-                student_maps[-n_maps:], [t[:2] for t in teacher_maps[-n_maps:]]
-            )
+            teacher_maps = teacher_maps[-n_maps:]
+            attention_loss(student_maps[-n_maps:], [t[:2] for t in teacher_maps])
         except ValueError as exc:
             raise ValueError(
                 "distillation='at' matches the student's and the teacher's deepest "
@@ -625,6 +621,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             ) from exc
         finally:
             module.train()
+        return teacher_maps
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

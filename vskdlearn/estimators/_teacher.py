@@ -369,7 +369,8 @@ class TeacherClassifier(BaseNetClassifier):
             if self.modality == "fusion"
             else self.modality_shapes_[self.modality]
         )
-        with seeded_torch(seed, resolve_device(self.device)):
+        self.device_ = resolve_device(self.device)
+        with seeded_torch(seed, self.device_):
             module, self.embedding_dim_ = self._init_module(
                 X_net, input_shape, "teacher"
             )

@@ -29,14 +29,15 @@ TERMS = {
 }
 
 
-def _check_weight(value, name):
+def _check_weight(value, name, *, positive=False):
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
         or not math.isfinite(value)
-        or value < 0
+        or (value <= 0 if positive else value < 0)
     ):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}.")
     return float(value)
 
 
@@ -158,16 +159,7 @@ class DistillationLoss(nn.Module):
             "sp": _check_weight(sp_weight, "sp_weight"),
             "attention": _check_weight(attention_weight, "attention_weight"),
         }
-        if (
-            isinstance(temperature, bool)
-            or not isinstance(temperature, numbers.Real)
-            or not math.isfinite(temperature)
-            or temperature <= 0
-        ):
-            raise ValueError(
-                f"temperature must be a finite number > 0, got {temperature!r}."
-            )
-        self.temperature = float(temperature)
+        self.temperature = _check_weight(temperature, "temperature", positive=True)
         self.student_dim = _check_dim(student_dim, "student_dim")
         self.teacher_dim = _check_dim(teacher_dim, "teacher_dim")
         if (
