@@ -209,13 +209,13 @@ def main(argv=None):
             # tqdm.write keeps the progress bar whole below the message.
             tqdm.write(f"vskd: {message}", file=sys.stderr)
 
-    command = "vskd " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    command = "vskd " + shlex.join(argv or sys.argv[1:])
 
     def keep(row, result):
         # Results of finished models reach the disk at once, so an interrupted
         # or crashed run loses only the model in progress.
         if config.output:
-            Path(config.output, "results.csv").parent.mkdir(parents=True, exist_ok=True)
+            Path(config.output).mkdir(parents=True, exist_ok=True)
             result.runs.to_csv(Path(config.output, "results.csv"), index=False)
 
     try:

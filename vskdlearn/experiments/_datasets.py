@@ -38,7 +38,7 @@ class Teacher:
 
     modality: str
     inputs: tuple  # sources for _select; several make a Modalities bundle
-    description: str
+    loads: tuple  # the loader's modality names for those inputs
 
 
 @dataclass(frozen=True)
@@ -48,42 +48,23 @@ class DatasetSpec:
     default_teacher: str
     student_input: str
     where_to_get: str
+    loader: str  # the function of vskdlearn.datasets that reads it
+    student_loads: tuple  # the loader's modality names for the student input
 
     def load(self, config):
         """Load what ``config`` needs: the student's sensor and the teacher's input."""
         from .. import datasets
 
-        teacher = self.teachers[config.teacher_name]
+        load = getattr(datasets, self.loader)
         kwargs = {"n_timestamps": config.n_timestamps, "n_frames": config.n_frames}
-        if self.name == "synthetic":
+        if self.name == "synthetic":  # generated, every modality at once
             kwargs.update(config.synthetic)
             kwargs.setdefault("random_state", 0)
-            return datasets.make_multimodal_activities(**kwargs)
-        if self.name == "utd-mhad":
-            needed = {"inertial"} | {
-                "inertial" if m in ("accelerometer", "gyroscope") else m
-                for m in teacher.inputs
-            }
-            return datasets.load_utd_mhad(
-                config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
-            )
-        if self.name == "berkeley-mhad":
-            needed = {"accelerometer"} | {
-                m for m in teacher.inputs if m in ("video", "mocap")
-            }
-            return datasets.load_berkeley_mhad(
-                config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
-            )
-        if self.name == "mmact":
-            # The loader stacks the phone and watch accelerometers as channels
-            # of one ``accelerometer`` attribute ("phone x", ..., "watch z").
-            needed = {"acc_watch"} | {
-                {"accelerometer:phone": "acc_phone"}.get(m, m) for m in teacher.inputs
-            }
-            return datasets.load_mmact(
-                config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
-            )
-        raise AssertionError(self.name)  # pragma: no cover - DATASETS is closed
+            return load(**kwargs)
+        needed = {*self.student_loads, *self.teachers[config.teacher_name].loads}
+        return load(
+            config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
+        )
 
     def student_X(self, data):
         """The student's accelerometer windows, ``(n, 3, n_timestamps)``."""
@@ -102,27 +83,27 @@ DATASETS = {
     "synthetic": DatasetSpec(
         name="synthetic",
         teachers={
-            "video": Teacher("video", ("video",), "rendered video clip (TRN)"),
-            "skeleton": Teacher("skeleton", ("skeleton",), "skeleton sequence"),
-            "fusion": Teacher(
-                "fusion", ("video", "skeleton"), "video and skeleton fused"
-            ),
+            "video": Teacher("video", ("video",), ()),
+            "skeleton": Teacher("skeleton", ("skeleton",), ()),
+            "fusion": Teacher("fusion", ("video", "skeleton"), ()),
         },
         default_teacher="video",
         student_input="accelerometer",
         where_to_get="Generated on the fly; no download.",
+        loader="make_multimodal_activities",
+        student_loads=(),
     ),
     "utd-mhad": DatasetSpec(
         name="utd-mhad",
         teachers={
-            "skeleton": Teacher("skeleton", ("skeleton",), "Kinect skeleton"),
+            "skeleton": Teacher("skeleton", ("skeleton",), ("skeleton",)),
             "fusion": Teacher(
                 "fusion",
                 ("skeleton", "accelerometer", "gyroscope"),
-                "skeleton, accelerometer and gyroscope fused",
+                ("inertial", "skeleton"),
             ),
-            "depth": Teacher("depth", ("depth",), "Kinect depth video"),
-            "video": Teacher("video", ("video",), "RGB video"),
+            "depth": Teacher("depth", ("depth",), ("depth",)),
+            "video": Teacher("video", ("video",), ("video",)),
         },
         default_teacher="fusion",
         student_input="accelerometer",
@@ -131,17 +112,17 @@ DATASETS = {
             "and RGB) from https://personal.utdallas.edu/~kehtar/UTD-MHAD.html, "
             "or call vskdlearn.datasets.fetch_utd_mhad()."
         ),
+        loader="load_utd_mhad",
+        student_loads=("inertial",),
     ),
     "berkeley-mhad": DatasetSpec(
         name="berkeley-mhad",
         teachers={
             # The shared copy has accelerometers only; a body-worn sensor
             # network is then the richest teacher available.
-            "body-sensors": Teacher(
-                "accelerometer", ("accelerometer",), "all six body accelerometers"
-            ),
-            "mocap": Teacher("skeleton", ("mocap",), "optical motion capture"),
-            "video": Teacher("video", ("video",), "camera frames"),
+            "body-sensors": Teacher("accelerometer", ("accelerometer",), ()),
+            "mocap": Teacher("skeleton", ("mocap",), ("mocap",)),
+            "video": Teacher("video", ("video",), ("video",)),
         },
         default_teacher="body-sensors",
         # Six Shimmers stacked x, y, z each; the watch is the right wrist.
@@ -151,15 +132,19 @@ DATASETS = {
             "berkeley_mhad and unpack it keeping the Accelerometer/ (and Camera/, "
             "Mocap/) folders."
         ),
+        loader="load_berkeley_mhad",
+        student_loads=("accelerometer",),
     ),
     "mmact": DatasetSpec(
         name="mmact",
         teachers={
-            "video": Teacher("video", ("video",), "camera video"),
+            "video": Teacher("video", ("video",), ("video",)),
+            # The loader stacks the phone and watch accelerometers as channels
+            # of one ``accelerometer`` attribute ("phone x", ..., "watch z").
             "phone-sensors": Teacher(
                 "fusion",
                 ("accelerometer:phone", "gyroscope", "orientation"),
-                "phone accelerometer, gyroscope and orientation fused",
+                ("acc_phone", "gyroscope", "orientation"),
             ),
         },
         default_teacher="phone-sensors",
@@ -169,5 +154,7 @@ DATASETS = {
             "https://mmact19.github.io/2019/ and unpack the trimmed sensor clips "
             "(acc_phone_clip/, acc_watch_clip/, gyro_clip/, orientation_clip/)."
         ),
+        loader="load_mmact",
+        student_loads=("acc_watch",),
     ),
 }

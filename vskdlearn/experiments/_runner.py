@@ -131,11 +131,7 @@ def make_student_pipeline(config, method, teacher, seed):
         GAFTransformer(
             image_size=config.image_size,
             method=config.gaf_method,
-            scaling=(
-                tuple(config.gaf_scaling)
-                if isinstance(config.gaf_scaling, list)
-                else config.gaf_scaling
-            ),
+            scaling=config.gaf_scaling,
         ),
         student,
     )
@@ -288,11 +284,9 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 if seed == config.seeds[0]:
                     result.histories[name] = _history_frame(student)
                     if result.gaf_examples is None:
-                        first = [
-                            train[np.flatnonzero(y[train] == c)[0]]
-                            for c in np.unique(y[train])
-                        ]
-                        result.gaf_examples = pipe[0].transform(X_student[first])
+                        # The first training window of each class.
+                        _, first = np.unique(y[train], return_index=True)
+                        result.gaf_examples = pipe[0].transform(X_student[train[first]])
                 if method == confusion_method:
                     cm = confusion_matrix(y[test], pred, labels=labels)
                     result.confusion = (
