@@ -115,9 +115,10 @@ for i in first_of_each:
 # ``sqrt(p (1 - p) / n_test)``, printed too: differences smaller than about
 # twice that are noise, as are differences between seeds of the same setting.
 y_test = data.target[test]
-for name, model in [("student alone", alone), ("DASK student", dask)]:
-    accuracy = model.score(watch_windows, y_test)
-    pairs = np.mean(model.predict(watch_windows) // 2 == y_test // 2)
+predictions = {"student alone": alone.predict(watch_windows), "DASK student": predicted}
+for name, pred in predictions.items():
+    accuracy = np.mean(pred == y_test)
+    pairs = np.mean(pred // 2 == y_test // 2)
     error = np.sqrt(accuracy * (1 - accuracy) / len(test))
     print(
         f"{name:<14} accuracy {accuracy:.3f} (+- {error:.3f}), right pair {pairs:.3f}"
@@ -125,12 +126,10 @@ for name, model in [("student alone", alone), ("DASK student", dask)]:
 
 names = [name.replace("_", " ") for name in data.target_names]
 fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), layout="constrained")
-for ax, (title, model) in zip(
-    axes, [("student alone", alone), ("DASK student", dask)], strict=True
-):
+for ax, (title, pred) in zip(axes, predictions.items(), strict=True):
     ConfusionMatrixDisplay.from_predictions(
         y_test,
-        model.predict(watch_windows),
+        pred,
         display_labels=names,
         normalize="true",
         values_format=".2f",

