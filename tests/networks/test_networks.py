@@ -25,6 +25,14 @@ UNIMODAL = [
     (SkeletonTeacher, [(32, 20, 3), (8, 25, 3), (5, 17, 2)], {}),
     (VideoTRNTeacher, [(16, 3, 32, 32), (4, 1, 16, 16)], {}),
 ]
+# One small input shape per network, for the tests that need only one.
+ONE_SHAPE_EACH = [
+    (ResNet18Student, (6, 32, 32)),
+    (SmallStudent, (6, 32, 32)),
+    (SensorCNN, (6, 64)),
+    (SkeletonTeacher, (16, 20, 3)),
+    (VideoTRNTeacher, (8, 3, 16, 16)),
+]
 
 
 @pytest.mark.parametrize(
@@ -129,13 +137,7 @@ def test_forward_features(network, shape, n_maps):
 
 @pytest.mark.parametrize(
     ("network", "shape"),
-    [
-        (ResNet18Student, (6, 32, 32)),
-        (SmallStudent, (6, 32, 32)),
-        (SensorCNN, (6, 64)),
-        (SkeletonTeacher, (16, 20, 3)),
-        (VideoTRNTeacher, (8, 3, 16, 16)),
-    ],
+    ONE_SHAPE_EACH,
 )
 def test_determinism_under_manual_seed(network, shape):
     x = torch.rand(3, *shape, generator=torch.Generator().manual_seed(1))
@@ -155,13 +157,7 @@ def test_determinism_under_manual_seed(network, shape):
 
 @pytest.mark.parametrize(
     ("network", "shape"),
-    [
-        (ResNet18Student, (6, 32, 32)),
-        (SmallStudent, (6, 32, 32)),
-        (SensorCNN, (6, 64)),
-        (SkeletonTeacher, (16, 20, 3)),
-        (VideoTRNTeacher, (8, 3, 16, 16)),
-    ],
+    ONE_SHAPE_EACH,
 )
 def test_gradients_flow_to_every_parameter(network, shape):
     torch.manual_seed(0)
