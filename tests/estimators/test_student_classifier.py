@@ -202,6 +202,7 @@ def _bad_cases():
             "The teacher was fitted on classes",
         ),
         ({"teacher": "two_classes"}, ok, ValueError, "must be the same labels"),
+        ({"teacher": "no_classes"}, ok, ValueError, "has no classes_; a fitted class"),
         ({"teacher": "unfitted"}, {}, NotFittedError, "no teacher_X was given to fit"),
         ({"teacher": "frozen_unfitted"}, ok, NotFittedError, "FrozenEstimator around"),
         ({"teacher": None}, ok, ValueError, "needs a teacher"),
@@ -243,6 +244,7 @@ def test_bad_input(paired, fitted_teacher, params, fit_kwargs, error, message):
         "unfitted": lambda: TeacherClassifier(),
         "frozen_unfitted": lambda: FrozenEstimator(TeacherClassifier()),
         "no_outputs": lambda: FrozenEstimator(_NoOutputs().fit(skeleton, y)),
+        "no_classes": lambda: FrozenEstimator(_NoClasses().fit(skeleton, y)),
     }
     teacher = params.pop("teacher", "fitted")
     teacher = (
@@ -266,6 +268,14 @@ def test_bad_input(paired, fitted_teacher, params, fit_kwargs, error, message):
 class _NoOutputs(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         self.classes_ = np.unique(y)
+        return self
+
+
+class _NoClasses(BaseEstimator):
+    """Fitted, but not a classifier: no classes_."""
+
+    def fit(self, X, y):
+        self.n_samples_ = len(X)
         return self
 
 
