@@ -77,6 +77,24 @@ def call_module(module, x, device="cpu", **fit_params):
 class _EmbeddingNet(NeuralNetClassifier):
     """skorch net for a module whose ``forward`` returns ``(logits, embedding)``."""
 
+    # skorch's partial_fit ends training quietly on Ctrl-C and keeps the
+    # half-trained module. A scikit-learn estimator must not pass that off as
+    # fitted (a grid search would score it and go on to the next fold), so the
+    # interrupt is raised again once skorch's on_train_end callbacks have run.
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self._interrupted = True
+            raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        self._interrupted = False
+        super().partial_fit(X, y, classes=classes, **fit_params)
+        if self._interrupted:
+            raise KeyboardInterrupt
+        return self
+
     def infer(self, x, **fit_params):
         return call_module(self.module_, x, device=self.device, **fit_params)
 
@@ -181,6 +199,11 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "verbose": ["verbose"],
     }
+
+    def __sklearn_is_fitted__(self):
+        # fit sets classes_ and friends before training; only a trained net
+        # (not one whose training was interrupted) makes the estimator fitted.
+        return hasattr(self, "net_")
 
     # -- parameters -----------------------------------------------------------
 
