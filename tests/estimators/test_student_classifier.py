@@ -9,7 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from skorch.callbacks import Callback
 
-from vskdlearn import DistilledStudentClassifier, TeacherClassifier
+from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
 from vskdlearn.networks import SensorCNN, SmallStudent
 
 
@@ -165,6 +165,24 @@ def test_a_fitted_teacher_is_used_as_is(paired, student_small):
     student.fit(images, y, teacher_X=teacher_X)
     assert student.teacher_ is spy
     assert spy.calls_ == 1 and len(spy.fitted_rows_) == 5
+
+
+def test_a_dict_teacher_X_counts_samples_not_modalities(paired, student_small):
+    images, skeleton, y = paired
+    bundle = Modalities(skeleton=skeleton, accelerometer=images[:, :, 0])
+    teacher = TeacherClassifier(
+        "fusion", max_epochs=1, random_state=0, module__embedding_dim=8
+    ).fit(bundle, y)
+    student = DistilledStudentClassifier(
+        FrozenEstimator(teacher), max_epochs=1, random_state=0, **student_small
+    )
+    from_bundle = student.fit(images, y, teacher_X=bundle).predict_proba(images)
+    as_dict = {name: bundle[name] for name in bundle.names}
+    from_dict = student.fit(images, y, teacher_X=as_dict).predict_proba(images)
+    np.testing.assert_array_equal(from_dict, from_bundle)
+    short = {name: value[:-1] for name, value in as_dict.items()}
+    with pytest.raises(ValueError, match=f"teacher_X has {len(y) - 1} samples"):
+        student.fit(images, y, teacher_X=short)
 
 
 def test_an_unfitted_teacher_reproduces_with_the_students_seed(paired, student_small):

@@ -11,9 +11,11 @@ authors' released code zipped two independently shuffled loaders, so its
 "pairs" were random.)
 """
 
+from collections.abc import Mapping
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -121,9 +123,7 @@ def _as_teacher_arrays(teacher, teacher_X):
 
 
 def _check_finite_teacher_X(teacher_X):
-    arrays = (
-        teacher_X.values() if isinstance(teacher_X, (Modalities, dict)) else [teacher_X]
-    )
+    arrays = teacher_X.values() if isinstance(teacher_X, Modalities) else [teacher_X]
     for array in arrays:
         array = np.asarray(array)
         if array.dtype.kind in "fc" and not np.isfinite(array).all():
@@ -531,7 +531,10 @@ class DistilledStudentClassifier(BaseNetClassifier):
         teacher_X : array-like or Modalities, default=None
             The teacher's modality of the same recordings, row ``i`` for
             sample ``i`` of ``X`` (e.g. skeletons ``(n_samples, n_frames,
-            n_joints, 3)``). Needed unless ``distillation="none"``.
+            n_joints, 3)``), or a :class:`~vskdlearn.Modalities` bundle for a
+            fusion teacher (a plain dict is accepted too, but only a bundle is
+            split by ``Pipeline`` and cross-validation). Needed unless
+            ``distillation="none"``.
 
         Returns
         -------
@@ -553,6 +556,9 @@ class DistilledStudentClassifier(BaseNetClassifier):
 
         self.teacher_ = self.teacher_embedding_scale_ = None
         outputs = None
+        if isinstance(teacher_X, Mapping) and not sp.issparse(teacher_X):
+            # A dict of modalities would count its keys as samples.
+            teacher_X = Modalities(teacher_X)
         if self.distillation != "none":
             self.teacher_ = self._fitted_teacher(teacher_X, y, len(X), seed)
             outputs = self._teacher_outputs(self.teacher_, teacher_X)
