@@ -5,14 +5,17 @@ import pytest
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
+import vskdlearn
 from vskdlearn.datasets import ActivityDataset, load_basic_motions
 from vskdlearn.datasets._base import (
     clean_times,
     interpolate,
+    listing,
     resample_on_normalised_time,
     resize_image,
     stack_or_objects,
 )
+from vskdlearn.datasets._cache import cache_key
 from vskdlearn.datasets._readers import read_pgm
 
 
@@ -94,6 +97,27 @@ def test_stack_or_objects():
     assert same.shape == (2, 3) and same.dtype == np.float32
     ragged = stack_or_objects([np.zeros(3), np.ones(3)], np.float32, ragged=True)
     assert ragged.dtype == object and ragged[1].dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "n, limit, expected",
+    [
+        (2, 3, "  r0\n  r1"),
+        (3, 3, "  r0\n  r1\n  r2"),
+        (5, 3, "  r0\n  r1\n  r2\n  ... and 2 more (see x)"),
+    ],
+)
+def test_listing_truncates_long_lists(n, limit, expected):
+    assert listing((f"r{i}" for i in range(n)), limit, " (see x)") == expected
+
+
+def test_cache_key_changes_with_the_package_version(tmp_path, monkeypatch):
+    path = tmp_path / "f.txt"
+    path.write_text("1 2 3")
+    key = cache_key("loader", {"n": 1}, [path])
+    assert cache_key("loader", {"n": 1}, [path]) == key
+    monkeypatch.setattr(vskdlearn, "__version__", "99.0")
+    assert cache_key("loader", {"n": 1}, [path]) != key
 
 
 @pytest.mark.parametrize(

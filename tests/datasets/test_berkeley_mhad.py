@@ -6,6 +6,8 @@ import pytest
 from _trees import berkeley_tree
 
 from vskdlearn.datasets import (
+    AlignmentFallbackWarning,
+    ClippedValuesWarning,
     DatasetFileError,
     MissingRecordingsWarning,
     load_berkeley_mhad,
@@ -63,8 +65,17 @@ def test_broken_time_stamps_fall_back_to_normalised_time(tmp_path):
     table = np.loadtxt(path)
     table[:, 3] = table[0, 3] + (table[:, 3] - table[0, 3]) * 0.4  # squeezed
     np.savetxt(path, table, fmt="%.6f")
-    data = load_berkeley_mhad(root)
+    with pytest.warns(
+        AlignmentFallbackWarning,
+        match=r"1 recording\(s\) were aligned by normalised time.*cover 80% of the "
+        r"camera window.*\n  s01_a01_r01\n",
+    ):
+        data = load_berkeley_mhad(root)
     assert data.frame["alignment"].tolist() == ["normalised time"]
+    # Asked for, normalised time is no surprise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlignmentFallbackWarning)
+        load_berkeley_mhad(root, align="normalised")
 
 
 def test_spikes_are_clipped_to_the_sensor_range_and_counted(tmp_path):
@@ -72,11 +83,21 @@ def test_spikes_are_clipped_to_the_sensor_range_and_counted(tmp_path):
     path = root / "Accelerometer" / "Shimmer01" / "acc_h01_s01_a01_r01.txt"
     table = np.loadtxt(path)
     table[5, 1] = 60.748047
+    table[9, 2] = -3.0
     np.savetxt(path, table, fmt="%.6f")
-    data = load_berkeley_mhad(root, n_timestamps=None)
-    assert data.frame["n_clipped"].tolist() == [1]
+    # Every load warns, the second one from the cache too.
+    for _ in range(2):
+        with pytest.warns(
+            ClippedValuesWarning,
+            match=r"2 accelerometer value\(s\) in 1 recording\(s\) were beyond "
+            r"\+-2 g.*\n  s01_a01_r01: 2 value\(s\)\n.*clip=None keeps",
+        ):
+            data = load_berkeley_mhad(root, n_timestamps=None, cache=tmp_path / "c")
+    assert data.frame["n_clipped"].tolist() == [2]
     assert np.abs(data.accelerometer[0]).max() <= 2.0
-    kept = load_berkeley_mhad(root, n_timestamps=None, clip=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClippedValuesWarning)
+        kept = load_berkeley_mhad(root, n_timestamps=None, clip=None)
     assert np.abs(kept.accelerometer[0]).max() > 50
 
 
@@ -219,21 +240,27 @@ def test_cache_roundtrip(tree, tmp_path):
 
 
 @pytest.mark.realdata
+# Asserted on the first load; the right-wrist load clips two of the same.
+@pytest.mark.filterwarnings("ignore::vskdlearn.datasets.ClippedValuesWarning")
 def test_real_accelerometers(shared_datasets):
     root = shared_datasets / "berkeley_mhad"
     if not root.is_dir():
         pytest.skip(f"{root} not found")
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MissingRecordingsWarning)
+        warnings.simplefilter("always")
         data = load_berkeley_mhad(root)
-    messages = [
-        str(w.message) for w in caught if w.category is MissingRecordingsWarning
-    ]
+    messages = {}
+    for w in caught:
+        messages.setdefault(w.category, []).append(str(w.message))
     # s02_a07_r05 is absent from this copy (its image time stamps exist).
-    assert (
-        len(messages) == 1
-        and "s02_a07_r05 (accelerometer): file not found" in messages[0]
-    )
+    (missing,) = messages[MissingRecordingsWarning]
+    assert "s02_a07_r05 (accelerometer): file not found" in missing
+    (clipped,) = messages[ClippedValuesWarning]
+    assert "17 accelerometer value(s) in 15 recording(s)" in clipped
+    assert "s02_a11_r04: 2 value(s)" in clipped
+    (fallback,) = messages[AlignmentFallbackWarning]
+    assert fallback.startswith("Berkeley MHAD: 9 recording(s)")
+    assert "s03_a10_r02" in fallback
     assert data.accelerometer.shape == (658, 18, 128)
     assert data.target.min() == 0 and data.target.max() == 10
     np.testing.assert_array_equal(np.unique(data.subject), np.arange(1, 13))
@@ -241,7 +268,7 @@ def test_real_accelerometers(shared_datasets):
     assert set(data.missing["recording"]) == {"s02_a07_r05", "s04_a08_r05"}
     assert data.frame["n_clipped"].sum() == 17  # the 17 spikes above 2 g
     assert np.abs(data.accelerometer).max() <= 2.0
-    assert (data.frame["alignment"] == "time stamps").mean() > 0.95
+    assert (data.frame["alignment"] == "normalised time").sum() == 9
     # A wrist accelerometer at rest reads about 1 g.
     norm = np.linalg.norm(data.accelerometer[:, 3:6], axis=1)
     assert 0.85 < np.median(norm) < 1.15

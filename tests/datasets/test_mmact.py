@@ -91,6 +91,22 @@ def test_unknown_action_names_are_appended_with_a_warning(tmp_path):
     assert set(data.target) == {0, 35}
 
 
+def test_csv_files_outside_the_layout_are_ignored_with_a_warning(tree):
+    (tree / "acc_phone_clip" / "scene1").mkdir()
+    for i in range(22):
+        (tree / "acc_phone_clip" / "scene1" / f"walking{i:02d}.csv").write_text("")
+    (tree / "acc_phone_clip" / "notes.csv").write_text("")
+    (tree / "notes.csv").write_text("")  # not under a sensor folder: not a clip
+    with pytest.warns(
+        UserWarning,
+        match=r"23 CSV file\(s\) under a sensor folder were ignored.*subjectN/"
+        r"sceneM/sessionK/<action>\.csv:\n  acc_phone_clip/notes\.csv\n"
+        r"(?s:.*)\n  \.\.\. and 3 more$",
+    ):
+        data = load_mmact(tree)
+    assert len(data.target) == 8
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

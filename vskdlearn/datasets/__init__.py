@@ -6,7 +6,13 @@ with ``target``, ``subject`` and a ``frame`` table, and ``split(name)`` for the
 dataset's standard evaluation protocols.
 """
 
-from ._base import ActivityDataset, DatasetFileError, MissingRecordingsWarning
+from ._base import (
+    ActivityDataset,
+    AlignmentFallbackWarning,
+    ClippedValuesWarning,
+    DatasetFileError,
+    MissingRecordingsWarning,
+)
 from ._basic_motions import load_basic_motions
 from ._berkeley_mhad import (
     BERKELEY_MHAD_ACTIONS,
@@ -20,8 +26,10 @@ from ._utd_mhad import UTD_MHAD_ACTIONS, UTD_MHAD_JOINTS, fetch_utd_mhad, load_u
 
 __all__ = [
     "ActivityDataset",
+    "AlignmentFallbackWarning",
     "BERKELEY_MHAD_ACTIONS",
     "BERKELEY_MHAD_SENSORS",
+    "ClippedValuesWarning",
     "DatasetFileError",
     "MMACT_ACTIONS",
     "MissingRecordingsWarning",

@@ -10,6 +10,8 @@ from sklearn.utils import Bunch
 
 __all__ = [
     "ActivityDataset",
+    "AlignmentFallbackWarning",
+    "ClippedValuesWarning",
     "DatasetFileError",
     "MissingRecordingsWarning",
 ]
@@ -23,6 +25,22 @@ class MissingRecordingsWarning(UserWarning):
 
     The warning message lists them; ``dataset.missing`` holds the same list
     as a table (one row per recording, with the reason).
+    """
+
+
+class ClippedValuesWarning(UserWarning):
+    """Some sensor values were beyond the sensor's range and were clipped.
+
+    The warning message lists the recordings; ``frame["n_clipped"]`` counts
+    the clipped values of each, and ``clip=None`` keeps them as recorded.
+    """
+
+
+class AlignmentFallbackWarning(UserWarning):
+    """Some recordings were aligned by normalised time, not their time stamps.
+
+    The warning message lists them; ``frame["alignment"]`` says how each
+    recording was aligned.
     """
 
 
@@ -335,6 +353,19 @@ def missing_table(rows):
     return frame.reset_index(drop=True)
 
 
+def listing(lines, limit=20, more=""):
+    """The first ``limit`` lines, indented, then how many were left off.
+
+    Warnings list recordings this way so that a copy missing thousands of
+    files still gives a message one can read.
+    """
+    lines = list(lines)
+    shown = [f"  {line}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"  ... and {len(lines) - limit} more{more}")
+    return "\n".join(shown)
+
+
 def warn_missing(missing, dataset):
     """Warn about missing recordings that the official release does have.
 
@@ -348,21 +379,18 @@ def warn_missing(missing, dataset):
     whole = unexpected["reason"].str.startswith(NOT_FOUND_AT_ALL)
     ordered = pd.concat([unexpected[~whole], unexpected[whole]])
     lines = [
-        f"  {row.recording} ({row.modality}): {row.reason}"
+        f"{row.recording} ({row.modality}): {row.reason}"
         if row.modality
-        else f"  {row.recording}: {row.reason}"
+        else f"{row.recording}: {row.reason}"
         for row in ordered.itertuples()
     ]
     n_partial = unexpected.loc[~whole, "recording"].nunique()
     n_whole = unexpected.loc[whole, "recording"].nunique()
-    shown = lines[:50]
-    if len(lines) > 50:
-        shown.append(f"  ... and {len(lines) - 50} more (see dataset.missing)")
     warnings.warn(
         f"{dataset}: {n_partial + n_whole} expected recording(s) were left out: "
         f"{n_partial} with a requested file missing or unreadable, {n_whole} with "
         "no file at all (a partial copy?):\n"
-        + "\n".join(shown)
+        + listing(lines, 50, " (see dataset.missing)")
         + "\nThey are listed in the returned dataset's `missing` table.",
         MissingRecordingsWarning,
         stacklevel=3,

@@ -2,6 +2,7 @@
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
+    AlignmentFallbackWarning,
+    ClippedValuesWarning,
     check_length,
     check_modalities,
     check_on_error,
@@ -17,6 +20,7 @@ from ._base import (
     check_size,
     clean_times,
     interpolate,
+    listing,
     missing_table,
     read_error,
     read_recordings,
@@ -208,7 +212,9 @@ def load_berkeley_mhad(
         1/1024 g that saturate at +-2 g, but a few single samples carry
         spikes up to 60 g (transmission glitches); values are clipped to
         +-``clip`` and the number clipped per recording is in
-        ``frame["n_clipped"]``. ``None`` keeps them.
+        ``frame["n_clipped"]`` (a
+        :class:`~vskdlearn.datasets.ClippedValuesWarning` lists the
+        recordings). ``None`` keeps them.
     align : {"time_stamps", "normalised"}, default="time_stamps"
         ``"time_stamps"``: every stream is resampled at the same instants,
         evenly spread over the camera clip (first to last image time stamp;
@@ -216,7 +222,8 @@ def load_berkeley_mhad(
         recording whose streams do not each cover 80% of that window falls
         back to normalised time (some Shimmer files stop early or squeeze
         their samples into too short a span), and ``frame["alignment"]``
-        says so.
+        says so (an :class:`~vskdlearn.datasets.AlignmentFallbackWarning`
+        lists them).
         ``"normalised"``: each stream's first and last samples map to 0 and
         1, ignoring the time stamps.
     on_error : {"raise", "warn"}, default="raise"
@@ -336,6 +343,10 @@ def load_berkeley_mhad(
     missing.extend(extra.get("unreadable", []))
     missing = missing_table(missing)
     warn_missing(missing, "Berkeley MHAD")
+    # From the frame, not while parsing: a load from the cache warns too.
+    _warn_clipped(frame, clip)
+    if align == "time_stamps":
+        _warn_fallback(frame)
 
     dtypes = {"accelerometer": np.float32, "video": np.uint8, "mocap": np.float32}
     data = {
@@ -381,6 +392,42 @@ def load_berkeley_mhad(
                 "description": "subjects 1-7 train, 8-12 test (Ofli et al., 2013)",
             }
         },
+    )
+
+
+def _warn_clipped(frame, clip):
+    if clip is None or "n_clipped" not in frame:
+        return
+    clipped = frame[frame["n_clipped"] > 0]
+    if clipped.empty:
+        return
+    warnings.warn(
+        f"Berkeley MHAD: {int(clipped['n_clipped'].sum())} accelerometer value(s) "
+        f"in {len(clipped)} recording(s) were beyond +-{clip:g} g and were clipped "
+        "to it:\n"
+        + listing(
+            f"{row.recording}: {row.n_clipped} value(s)" for row in clipped.itertuples()
+        )
+        + '\nclip=None keeps them; frame["n_clipped"] counts them per recording.',
+        ClippedValuesWarning,
+        stacklevel=3,
+    )
+
+
+def _warn_fallback(frame):
+    fallback = frame.loc[frame["alignment"] == "normalised time", "recording"]
+    if fallback.empty:
+        return
+    warnings.warn(
+        f"Berkeley MHAD: {len(fallback)} recording(s) were aligned by normalised "
+        "time instead of their time stamps, because their streams did not each "
+        f"cover {MIN_OVERLAP:.0%} of the camera window (a sensor file stopping "
+        "early or squeezing its samples into too short a span, or a stream "
+        "without time stamps):\n"
+        + listing(fallback)
+        + '\nframe["alignment"] says how each recording was aligned.',
+        AlignmentFallbackWarning,
+        stacklevel=3,
     )
 
 

@@ -1,8 +1,9 @@
 """On-disk cache of parsed recordings, keyed by the files they came from.
 
-The key hashes the loader's name and version, the options that change the
-arrays, and for every input file its path, size and modification time, so a
-changed, added or removed file invalidates the entry. Entries are ``.npz``
+The key hashes the loader's name, the package version (a new release never
+serves arrays parsed by older code), the options that change the arrays,
+and for every input file its path, size and modification time, so a changed,
+added or removed file invalidates the entry. Entries are ``.npz``
 files written without pickling (variable-length recordings are stored
 concatenated, with their lengths), so loading an entry never runs code.
 """
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+import vskdlearn
 
 from ._fetch import get_data_home
 
@@ -34,9 +37,10 @@ def resolve_cache_dir(cache, data_home):
 
 
 def cache_key(loader, options, files):
-    """Hash of the loader, its options and (path, size, mtime) of each file."""
+    """Hash of the loader, package version, options and files' (path, size, mtime)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([loader, CACHE_FORMAT, options], default=str).encode())
+    header = [loader, CACHE_FORMAT, vskdlearn.__version__, options]
+    digest.update(json.dumps(header, default=str).encode())
     for path in sorted(str(f) for f in files):
         stat = os.stat(path)
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())

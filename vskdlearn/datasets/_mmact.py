@@ -16,6 +16,7 @@ from ._base import (
     check_root,
     check_size,
     interpolate,
+    listing,
     missing_table,
     read_recordings,
     resample_on_normalised_time,
@@ -123,7 +124,7 @@ def _index(root):
     """modality -> {(subject, scene, session, action): path}; video by camera."""
     index = {modality: {} for modality in _SOURCES}
     videos = {}
-    duplicates = []
+    duplicates, misplaced = [], []
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
@@ -133,6 +134,8 @@ def _index(root):
                 continue
             source, factors = _parts(path, root)
             if not {"subject", "scene", "session"} <= factors.keys():
+                if suffix == ".csv" and source is not None:
+                    misplaced.append(path.relative_to(root))
                 continue
             key = (
                 factors["subject"],
@@ -151,10 +154,18 @@ def _index(root):
                 continue
             slot[key] = path
     if duplicates:
-        shown = "\n".join(f"  kept {a}, ignored {b}" for a, b in duplicates[:20])
         warnings.warn(
             f"MMAct: {len(duplicates)} clip(s) appear twice under names that differ "
-            f"only in capitalisation or separators; the first was kept:\n{shown}",
+            "only in capitalisation or separators; the first was kept:\n"
+            + listing(f"kept {a}, ignored {b}" for a, b in duplicates),
+            stacklevel=3,
+        )
+    if misplaced:
+        # Without this, a misplaced archive would only look like missing clips.
+        warnings.warn(
+            f"MMAct: {len(misplaced)} CSV file(s) under a sensor folder were "
+            "ignored: clips are read only from <sensor folder>/subjectN/sceneM/"
+            "sessionK/<action>.csv:\n" + listing(misplaced),
             stacklevel=3,
         )
     return index, videos
