@@ -76,6 +76,18 @@ def test_attention_transfer_where_shapes_allow(paired, frozen):
         )
 
 
+def test_attention_transfer_needs_a_teacher_with_feature_maps(paired):
+    images, skeleton, y = paired
+    series = images.reshape(len(images), 2, -1)
+    bundle = Modalities(skeleton=skeleton, accelerometer=series)
+    fusion = TeacherClassifier("fusion", max_epochs=1, module__embedding_dim=8)
+    student = DistilledStudentClassifier(
+        FrozenEstimator(fusion.fit(bundle, y)), distillation="at", max_epochs=1
+    )
+    with pytest.raises(ValueError, match="'at' needs the teacher's feature maps: The"):
+        student.fit(series, y, teacher_X=bundle)
+
+
 class _GradientCounter(Callback):
     """Counts the gradients torch computes for given parameters."""
 

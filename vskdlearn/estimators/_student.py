@@ -511,10 +511,14 @@ class DistilledStudentClassifier(BaseNetClassifier):
                 f"{type(teacher).__name__} has no predict_feature_maps(X) (a "
                 "TeacherClassifier on a module with forward_features has)."
             )
-        with torch.no_grad():
-            return [
-                torch.from_numpy(np.asarray(m, np.float32)) for m in maps(teacher_X)
-            ]
+        try:
+            with torch.no_grad():
+                teacher_maps = maps(teacher_X)
+        except ValueError as exc:  # e.g. a teacher network with no feature maps
+            raise ValueError(
+                f"distillation='at' needs the teacher's feature maps: {exc}"
+            ) from exc
+        return [torch.from_numpy(np.asarray(m, np.float32)) for m in teacher_maps]
 
     # -- fit ------------------------------------------------------------------
 

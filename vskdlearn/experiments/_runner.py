@@ -263,7 +263,8 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 except ValueError as exc:
                     # Attention transfer needs teacher feature maps whose
                     # shape matches the student's; not every teacher has them.
-                    if method != "at":
+                    # Only the student's own refusal of such a pair is a skip.
+                    if method != "at" or not str(exc).startswith("distillation='at'"):
                         raise
                     note = f"{name} skipped with the {teacher_name} teacher: {exc}"
                     if note not in result.notes:
