@@ -69,6 +69,160 @@ def test_errors_are_messages_not_tracebacks(capsys, argv, message):
     assert re.search(message, err), err
 
 
+ROOT_READS_ANYTHING = pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root reads and writes anywhere; permissions cannot lock a file",
+)
+
+
+def _folder(path):
+    path.mkdir()
+
+
+def _previous_run(path):
+    path.mkdir()
+    (path / "config.toml").write_text(TINY)
+
+
+def _yaml(path):
+    path.write_text("dataset: synthetic\nseeds: [0]\n")
+
+
+def _empty(path):
+    path.write_text("")
+
+
+def _unreadable(path):
+    path.write_text(TINY)
+    path.chmod(0)
+
+
+@pytest.mark.parametrize(
+    "name, make, message",
+    [
+        ("runs", _folder, r"runs is a folder, not a configuration file\.$"),
+        (
+            "runs",
+            _previous_run,
+            r"runs is a folder.*did you mean .*runs.config\.toml\?",
+        ),
+        ("exp.yaml", _yaml, "exp.yaml is a YAML file; configuration files are TOML"),
+        # Empty YAML would otherwise run the default config as empty TOML.
+        ("exp.yml", _empty, "exp.yml is a YAML file"),
+        pytest.param(
+            "exp.toml",
+            _unreadable,
+            "Cannot read the configuration file .*exp.toml: Permission denied",
+            marks=ROOT_READS_ANYTHING,
+        ),
+    ],
+)
+def test_unreadable_config_files_are_messages(capsys, tmp_path, name, make, message):
+    make(tmp_path / name)
+    status, _, err = run(capsys, "run", "--config", str(tmp_path / name))
+    assert status == 2
+    assert err.startswith("vskd: error: ")
+    assert "Traceback" not in err
+    assert re.search(message, err), err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--dataset", "utd-mhad", "--data-home", "{data}", "--protocol", "nope"],
+            r"utd-mhad dataset has no protocol 'nope'; .*'cross_subject', 'trial'",
+        ),
+        (["--config", "{config}", "--protocol", "trial"], "no protocol 'trial'"),
+        (
+            ["--dataset", "utd-mhad", "--data-home", "{data}", "--teacher", "mocap"],
+            "no teacher 'mocap'",
+        ),
+        (["--dataset", "utd-mhad", "--data-home", "{missing}"], "no utd-mhad data"),
+        # Valid options, but no data in the folder: found only by loading it.
+        (["--dataset", "utd-mhad", "--data-home", "{data}"], "UTD-MHAD"),
+    ],
+)
+def test_no_output_folder_is_left_by_a_refused_run(
+    capsys, tmp_path, tiny_config, monkeypatch, argv, message
+):
+    monkeypatch.setenv("VSKDLEARN_DATA", str(tmp_path / "data-home"))
+    (tmp_path / "empty").mkdir()
+    places = {
+        "data": tmp_path / "empty",
+        "missing": tmp_path / "missing",
+        "config": tiny_config,
+    }
+    argv = [a.format(**places) for a in argv]
+    out = tmp_path / "not" / "made"
+    status, _, err = run(capsys, "run", *argv, "--output", str(out), "--quiet")
+    assert status == 2
+    assert "Traceback" not in err
+    assert re.search(message, err), err
+    assert not (tmp_path / "not").exists()
+
+
+def _finished_run(config, *, progress, on_run, log):
+    # Stands in for training: one model, saved as it finishes, with a curve.
+    from vskdlearn.experiments import ExperimentResult
+
+    row = {
+        "seed": 0,
+        "model": "student alone",
+        "method": "alone",
+        "accuracy": 0.5,
+        "macro_f1": 0.5,
+        "parameters": 10,
+        "ms_per_window": 0.1,
+        "train_seconds": 1.0,
+        "best_params": "",
+    }
+    result = ExperimentResult(runs=pd.DataFrame([row]), class_names=["a", "b"])
+    result.histories["student alone"] = pd.DataFrame({"train_loss": [1.0, 0.5]})
+    on_run(row, result)
+    return result
+
+
+@pytest.mark.parametrize(
+    "in_the_way",
+    ["results.csv", "config.toml", "report.md", "learning_curves.png"],
+)
+def test_output_write_failures_are_messages(
+    capsys, tmp_path, tiny_config, monkeypatch, in_the_way
+):
+    from vskdlearn import experiments
+
+    monkeypatch.setattr(experiments, "run_experiment", _finished_run)
+    out = tmp_path / "report"
+    (out / in_the_way).mkdir(parents=True)  # a folder where a file goes
+    status, _, err = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(out)
+    )
+    assert status == 2
+    assert err.startswith("vskd: error: ")
+    assert "Traceback" not in err
+    assert re.search(f"cannot write .*report.{re.escape(in_the_way)}: ", err), err
+
+
+def test_full_disk_names_the_output_folder(capsys, tmp_path, tiny_config, monkeypatch):
+    import errno
+
+    from vskdlearn import experiments
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(experiments, "run_experiment", _finished_run)
+    monkeypatch.setattr(experiments, "write_report", full)
+    out = tmp_path / "report"
+    status, _, err = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(out)
+    )
+    assert status == 2
+    assert "Traceback" not in err
+    assert f"cannot write {out}: {os.strerror(errno.ENOSPC)}" in err
+
+
 def test_argparse_rejects_unknown_dataset(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["run", "--dataset", "kth"])
@@ -129,12 +283,14 @@ def test_run_writes_a_reproducible_report(capsys, tmp_path, tiny_config):
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_models(capsys, tmp_path, tiny_config, monkeypatch):
-    from vskdlearn.experiments import _runner
+    from vskdlearn.estimators._student import _DistillationNet
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_runner, "make_student_pipeline", interrupted)
+    # Ctrl-C in the student's first training step, inside skorch's fit loop
+    # (which swallows KeyboardInterrupt: the estimator must raise it again).
+    monkeypatch.setattr(_DistillationNet, "train_step", interrupted)
     out = tmp_path / "report"
     status, stdout, err = run(
         capsys, "run", "--config", str(tiny_config), "--output", str(out), "--quiet"
@@ -221,7 +377,10 @@ def test_attention_transfer_is_skipped_without_teacher_feature_maps(
     runs = pd.read_csv(out / "results.csv")
     assert list(runs["model"]) == ["teacher (fusion)", "student alone"]
     report = (out / "report.md").read_text()
-    assert "AT (attention) skipped with the fusion teacher: The module" in report
+    assert (
+        "AT (attention) skipped with the fusion teacher: distillation='at' needs "
+        "the teacher's feature maps: The module" in report
+    )
 
 
 def _dataset_trees():

@@ -160,17 +160,38 @@ def _config_from_args(args):
 
 
 def _check_writable(folder):
+    """Make ``folder`` and prove it writable; return the folders made, deepest first."""
     folder = Path(folder)
+    made = [path for path in (folder, *folder.parents) if not path.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".vskd-write-test"
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
+        _remove_empty(made)
         raise CommandError(
             f"cannot write the report to {folder}: {exc.strerror or exc}. Choose "
             "another folder with --output."
         ) from None
+    return made
+
+
+def _remove_empty(folders):
+    # A run that stops before writing anything leaves no empty folder behind.
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:
+            return
+
+
+def _write_error(exc, folder):
+    # exc.filename names the file that failed; a full disk does not always say.
+    return CommandError(
+        f"cannot write {exc.filename or folder}: {exc.strerror or exc}. Choose "
+        "another folder with --output."
+    )
 
 
 def _check_data_home(config):
@@ -196,8 +217,8 @@ def main(argv=None):
     try:
         config = _config_from_args(args)
         _check_data_home(config)
-        if config.output:
-            _check_writable(config.output)
+        # Last, once everything else is known to be runnable: it makes folders.
+        made = _check_writable(config.output) if config.output else []
     except (ConfigError, CommandError) as exc:
         print(f"vskd: error: {exc}", file=sys.stderr)
         return 2
@@ -215,12 +236,16 @@ def main(argv=None):
         # Results of finished models reach the disk at once, so an interrupted
         # or crashed run loses only the model in progress.
         if config.output:
-            Path(config.output).mkdir(parents=True, exist_ok=True)
-            result.runs.to_csv(Path(config.output, "results.csv"), index=False)
+            try:
+                Path(config.output).mkdir(parents=True, exist_ok=True)
+                result.runs.to_csv(Path(config.output, "results.csv"), index=False)
+            except OSError as exc:
+                raise _write_error(exc, config.output) from None
 
     try:
         result = run_experiment(config, progress=not quiet, on_run=keep, log=log)
-    except (ConfigError, DatasetFileError, FileNotFoundError) as exc:
+    except (ConfigError, CommandError, DatasetFileError, FileNotFoundError) as exc:
+        _remove_empty(made)
         print(f"vskd: error: {exc}", file=sys.stderr)
         return 2
 
@@ -228,7 +253,11 @@ def main(argv=None):
     if not summary.empty:
         print(format_table(summary, style="text"))
     if config.output:
-        report = write_report(result, config, config.output, command=command)
+        try:
+            report = write_report(result, config, config.output, command=command)
+        except OSError as exc:
+            print(f"vskd: error: {_write_error(exc, config.output)}", file=sys.stderr)
+            return 2
         print(f"\nreport: {report}")
     if result.interrupted:
         print("vskd: interrupted; finished models were kept.", file=sys.stderr)

@@ -1,6 +1,6 @@
 import pytest
 
-from vskdlearn.experiments import ConfigError, ExperimentConfig
+from vskdlearn.experiments import DATASETS, ConfigError, ExperimentConfig
 
 
 def test_defaults_are_valid_and_teacher_defaults_per_dataset():
@@ -50,6 +50,14 @@ def test_toml_round_trip(tmp_path):
         ({"grid": {"angle_weight": [1.0]}, "methods": ["kd"]}, "add it to methods"),
         ({"dataset": "utd-mhad"}, "needs --data-home.*UTD-MHAD"),
         ({"dataset": "mmact"}, "agreement"),
+        (
+            {"protocol": "trial"},
+            r"no protocol 'trial'; choose one of \['cross_subject'\]",
+        ),
+        (
+            {"dataset": "mmact", "data_home": "x", "protocol": "cross_view"},
+            "no protocol 'cross_view'.*'cross_scene'",
+        ),
     ],
 )
 def test_bad_config(params, message):
@@ -68,3 +76,48 @@ def test_bad_toml_files(tmp_path):
     unknown.write_text('dataset = "synthetic"\nepochs = 3\n')
     with pytest.raises(ConfigError, match=r"unknown key\(s\) \['epochs'\]"):
         ExperimentConfig.from_toml(unknown)
+    with pytest.raises(ConfigError, match="is a folder, not a configuration file"):
+        ExperimentConfig.from_toml(tmp_path)
+    yaml = tmp_path / "config.YAML"
+    yaml.write_text("")
+    with pytest.raises(
+        ConfigError, match="is a YAML file; configuration files are TOML"
+    ):
+        ExperimentConfig.from_toml(yaml)
+
+
+def _dataset_trees():
+    # The fixture-tree builders of the dataset tests (tests/ is not a package).
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "datasets" / "_trees.py"
+    spec = importlib.util.spec_from_file_location("_trees_for_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The trees hold a few recordings of each dataset; the loaders list the rest.
+@pytest.mark.filterwarnings("ignore::vskdlearn.datasets.MissingRecordingsWarning")
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_protocols_are_those_of_the_loaders(tmp_path, monkeypatch, dataset):
+    # DatasetSpec.protocols validates configs before loading; it must say what
+    # the loaders do.
+    monkeypatch.setenv("VSKDLEARN_DATA", str(tmp_path / "data-home"))
+    trees = _dataset_trees()
+    builders = {
+        "utd-mhad": trees.utd_tree,
+        "berkeley-mhad": trees.berkeley_tree,
+        "mmact": trees.mmact_tree,
+    }
+    if dataset == "synthetic":
+        config = ExperimentConfig(
+            synthetic={"n_subjects": 2, "n_classes": 2, "n_recordings": 1},
+            n_timestamps=16,
+            n_frames=4,
+        )
+    else:
+        root = builders[dataset](tmp_path / dataset)
+        config = ExperimentConfig(dataset=dataset, data_home=str(root))
+    assert DATASETS[dataset].load(config).protocols == DATASETS[dataset].protocols

@@ -52,6 +52,9 @@ METHODS = {
 
 STUDENTS = ("small", "resnet18")
 
+# Suffixes of files that are certainly not TOML, each with its format's name.
+_NOT_TOML = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
+
 # DistilledStudentClassifier parameters a grid search may vary.
 GRID_PARAMETERS = (
     "ce_weight",
@@ -138,6 +141,11 @@ class ExperimentConfig:
                 f"Unknown dataset {self.dataset!r}; choose one of {sorted(DATASETS)}."
             )
         spec = DATASETS[self.dataset]
+        if self.protocol not in spec.protocols:
+            raise ConfigError(
+                f"The {self.dataset} dataset has no protocol {self.protocol!r}; "
+                f"choose one of {list(spec.protocols)}."
+            )
         if self.teacher is not None and self.teacher not in spec.teachers:
             raise ConfigError(
                 f"The {self.dataset} dataset has no teacher {self.teacher!r}; "
@@ -241,11 +249,29 @@ class ExperimentConfig:
     @classmethod
     def from_toml(cls, path, **overrides):
         path = Path(path)
+        kind = _NOT_TOML.get(path.suffix.lower())
+        if kind is not None:
+            # By name, before reading: an empty YAML file would pass as empty TOML.
+            raise ConfigError(
+                f"{path} is a {kind} file; configuration files are TOML, like the "
+                "config.toml that vskd run writes next to its report."
+            )
         try:
             with path.open("rb") as f:
                 values = tomllib.load(f)
         except FileNotFoundError:
             raise ConfigError(f"No configuration file at {path}.") from None
+        except OSError as exc:
+            # Windows says PermissionError for a folder: ask the disk instead.
+            if path.is_dir():
+                inside = path / "config.toml"
+                hint = f"; did you mean {inside}?" if inside.is_file() else "."
+                raise ConfigError(
+                    f"{path} is a folder, not a configuration file{hint}"
+                ) from None
+            raise ConfigError(
+                f"Cannot read the configuration file {path}: {exc.strerror or exc}."
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
         known = {f.name for f in dataclasses.fields(cls)}

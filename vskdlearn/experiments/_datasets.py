@@ -50,6 +50,9 @@ class DatasetSpec:
     where_to_get: str
     loader: str  # the function of vskdlearn.datasets that reads it
     student_loads: tuple  # the loader's modality names for the student input
+    # The loader's protocols, so that a config naming another is refused
+    # before any data is read (a test checks them against the loaders).
+    protocols: tuple = ("cross_subject",)
 
     def load(self, config):
         """Load what ``config`` needs: the student's sensor and the teacher's input."""
@@ -114,6 +117,7 @@ DATASETS = {
         ),
         loader="load_utd_mhad",
         student_loads=("inertial",),
+        protocols=("cross_subject", "trial"),
     ),
     "berkeley-mhad": DatasetSpec(
         name="berkeley-mhad",
@@ -156,5 +160,6 @@ DATASETS = {
         ),
         loader="load_mmact",
         student_loads=("acc_watch",),
+        protocols=("cross_subject", "cross_scene"),
     ),
 }
