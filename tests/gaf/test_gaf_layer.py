@@ -17,17 +17,40 @@ def windows():
     return rng.normal(scale=2.0, size=(7, 3, 90)).astype(np.float32)
 
 
+@pytest.mark.parametrize("overlapping", [False, True])
 @pytest.mark.parametrize("scaling", ["sample", "fit", (-3, 3)])
 @pytest.mark.parametrize("method", ["summation", "difference", "both"])
-def test_to_torch_gives_the_transformer_images(windows, scaling, method):
-    gaf = GAFTransformer(image_size=32, method=method, scaling=scaling)
+def test_to_torch_gives_the_transformer_images(windows, scaling, method, overlapping):
+    gaf = GAFTransformer(
+        image_size=32, method=method, scaling=scaling, overlapping=overlapping
+    )
     gaf.fit(windows[:4])
     layer = gaf.to_torch()
+    assert layer.overlapping is overlapping
     with torch.no_grad():
         images = layer(torch.from_numpy(windows))
     assert images.dtype == torch.float32
     assert images.shape == (7, 3 * layer.n_methods, 32, 32)
     np.testing.assert_allclose(images.numpy(), gaf.transform(windows), atol=1e-6)
+
+
+@pytest.mark.parametrize("image_size", [32, 7, 90, 0.45])
+def test_overlapping_layer_equals_the_transformer(windows, image_size):
+    layer = GAFLayer(image_size=image_size, overlapping=True)
+    gaf = GAFTransformer(image_size=image_size, overlapping=True).fit(windows)
+    with torch.no_grad():
+        images = layer(torch.from_numpy(windows))
+    np.testing.assert_allclose(images.numpy(), gaf.transform(windows), atol=1e-6)
+
+
+def test_paa_cache_is_keyed_on_overlapping(windows):
+    x = torch.from_numpy(windows)
+    layer = GAFLayer(image_size=32)
+    plain = layer(x)
+    layer.overlapping = True  # the cached non-overlapping matrix must not be reused
+    overlapped = layer(x)
+    torch.testing.assert_close(overlapped, GAFLayer(32, overlapping=True)(x))
+    assert (overlapped - plain).abs().max() > 1e-2
 
 
 def test_fit_ranges_are_buffers_that_travel_with_the_state_dict(windows):
@@ -89,6 +112,8 @@ def test_output_dtype_follows_a_floating_input():
         ),
         ({"scaling": (2, -2)}, "with low < high"),
         ({"sample_range": (-2, 1)}, "-1 <= sample_range[0] < sample_range[1] <= 1"),
+        ({"overlapping": "yes"}, "overlapping must be a bool: False for pyts's"),
+        ({"overlapping": None}, "overlapping must be a bool"),
         ({"image_size": 0}, "image_size must be at least 1"),
         ({"image_size": 1.5}, "must be in (0, 1]"),
         ({"image_size": 100, "n_timestamps": 50}, "image_size=100 is larger than"),

@@ -19,15 +19,23 @@ def pyts_gaf():
     return pytest.importorskip("pyts.image").GramianAngularField
 
 
-def assert_matches_pyts(pyts_gaf, X, image_size, sample_range=(-1, 1)):
+def assert_matches_pyts(
+    pyts_gaf, X, image_size, sample_range=(-1, 1), overlapping=False
+):
     images = GAFTransformer(
-        image_size=image_size, method="both", sample_range=sample_range
+        image_size=image_size,
+        method="both",
+        sample_range=sample_range,
+        overlapping=overlapping,
     ).fit_transform(X)
     n_channels = X.shape[1]
     for m, method in enumerate(METHODS):
         for c in range(n_channels):
             expected = pyts_gaf(
-                image_size=image_size, method=method, sample_range=sample_range
+                image_size=image_size,
+                method=method,
+                sample_range=sample_range,
+                overlapping=overlapping,
             ).transform(X[:, c])
             np.testing.assert_allclose(
                 images[:, m * n_channels + c], expected, rtol=0, atol=1e-5
@@ -56,6 +64,29 @@ def test_random_data_matches_pyts(pyts_gaf, n_timestamps, image_size, walk):
         X = X.cumsum(axis=-1)
     images = assert_matches_pyts(pyts_gaf, X, image_size)
     assert images.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "n_timestamps, image_size",
+    [
+        (180, 64),  # window 3, 12 steps shared between neighbours
+        (180, 60),  # divisible: the same segments as without overlap
+        (37, 7),  # window 6, 5 shared steps
+        (10, 4),  # window 3, 2 shared steps (the hand-checked bounds)
+        (31, 30),  # window 2, 29 shared steps: almost every neighbour overlaps
+        (37, 37),  # no PAA
+        (50, 0.3),  # float fraction: 15 segments of 4
+        (100, 0.55),  # float fraction with round-off: 56 segments of 2
+        (30, 2),
+    ],
+)
+@pytest.mark.parametrize("walk", [False, True], ids=["noise", "random-walk"])
+def test_overlapping_matches_pyts(pyts_gaf, n_timestamps, image_size, walk):
+    rng = np.random.default_rng(n_timestamps)
+    X = rng.normal(scale=3.0, size=(12, 3, n_timestamps))
+    if walk:
+        X = X.cumsum(axis=-1)
+    assert_matches_pyts(pyts_gaf, X, image_size, overlapping=True)
 
 
 @pytest.mark.parametrize("sample_range", [(0, 1), (-0.5, 0.8), None])

@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import vskdlearn.gaf._layer
 import vskdlearn.gaf._transformer
 from vskdlearn.gaf import GAFTransformer
+from vskdlearn.gaf._kernel import paa_bounds, paa_matrix
 
 S3 = np.sqrt(3) / 2
 
@@ -44,20 +45,70 @@ GADF_4 = [
 
 
 @pytest.mark.parametrize(
-    "series, image_size, gasf, gadf",
+    "series, image_size, overlapping, gasf, gadf",
     [
-        ([0, 1, 2], 3, GASF_3, GADF_3),
-        ([1, 3, 2, 5], 4, GASF_4, GADF_4),
+        ([0, 1, 2], 3, False, GASF_3, GADF_3),
+        ([1, 3, 2, 5], 4, False, GASF_4, GADF_4),
+        ([1, 3, 2, 5], 4, True, GASF_4, GADF_4),
         # PAA of 6 -> 4 uses pyts's segments [0:1], [1:3], [3:4], [4:6]:
         # [1, (2 + 4) / 2, 2, (6 + 4) / 2] = [1, 3, 2, 5].
-        ([1, 2, 4, 2, 6, 4], 4, GASF_4, GADF_4),
+        ([1, 2, 4, 2, 6, 4], 4, False, GASF_4, GADF_4),
+        # Overlapping PAA of 10 -> 4 uses [0:3], [3:6], [5:8], [7:10]:
+        # [3 / 3, 9 / 3, (3 + 3 + 0) / 3, (0 + 7 + 8) / 3] = [1, 3, 2, 5].
+        ([1, 1, 1, 3, 3, 3, 3, 0, 7, 8], 4, True, GASF_4, GADF_4),
     ],
 )
-def test_hand_computed_images(series, image_size, gasf, gadf):
+def test_hand_computed_images(series, image_size, overlapping, gasf, gadf):
     X = np.array([[series]], dtype=float)
-    images = GAFTransformer(image_size=image_size, method="both").fit_transform(X)
+    gaf = GAFTransformer(image_size=image_size, method="both", overlapping=overlapping)
+    images = gaf.fit_transform(X)
     np.testing.assert_allclose(images[0, 0], gasf, atol=1e-6)
     np.testing.assert_allclose(images[0, 1], gadf, atol=1e-6)
+
+
+# pyts.utils.segmentation worked by hand. Non-overlapping: bounds
+# linspace(0, T, S + 1) rounded down. Overlapping: window w = ceil(T / S),
+# starts k * w - floor(linspace(0, S * w - T, S)[k]), ends start + w.
+@pytest.mark.parametrize(
+    "n_timestamps, image_size, overlapping, start, end",
+    [
+        # linspace(0, 10, 5) = [0, 2.5, 5, 7.5, 10]
+        (10, 4, False, [0, 2, 5, 7], [2, 5, 7, 10]),
+        # w = 3; surplus 4 * 3 - 10 = 2; linspace(0, 2, 4) = [0, 0.67, 1.33, 2]
+        # -> shifts [0, 0, 1, 2]; starts [0, 3, 6, 9] - shifts.
+        (10, 4, True, [0, 3, 5, 7], [3, 6, 8, 10]),
+        # w = 3; surplus 2; shifts [0, 1, 2]
+        (7, 3, True, [0, 2, 4], [3, 5, 7]),
+        # w = 3; surplus 0: the non-overlapping segments
+        (9, 3, True, [0, 3, 6], [3, 6, 9]),
+        # w = 2; surplus 1; linspace(0, 1, 4) = [0, 0.33, 0.67, 1]
+        (7, 4, True, [0, 2, 4, 5], [2, 4, 6, 7]),
+        # S = T: no PAA either way
+        (4, 4, True, [0, 1, 2, 3], [1, 2, 3, 4]),
+        # S = 1: one segment, the whole series
+        (5, 1, True, [0], [5]),
+    ],
+)
+def test_paa_segment_bounds(n_timestamps, image_size, overlapping, start, end):
+    got_start, got_end = paa_bounds(n_timestamps, image_size, overlapping)
+    np.testing.assert_array_equal(got_start, start)
+    np.testing.assert_array_equal(got_end, end)
+    matrix = paa_matrix(n_timestamps, image_size, overlapping).numpy()
+    x = np.arange(n_timestamps, dtype=float) ** 2
+    expected = [x[a:b].mean() for a, b in zip(start, end, strict=True)]
+    np.testing.assert_allclose(x @ matrix, expected, rtol=1e-12)
+
+
+def test_overlapping_changes_the_images_only_when_segments_differ():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 2, 40))
+    plain = GAFTransformer(image_size=8).fit_transform(X)  # 40 / 8: same segments
+    np.testing.assert_array_equal(
+        GAFTransformer(image_size=8, overlapping=True).fit_transform(X), plain
+    )
+    plain = GAFTransformer(image_size=7).fit_transform(X)
+    overlapped = GAFTransformer(image_size=7, overlapping=True).fit_transform(X)
+    assert np.abs(overlapped - plain).max() > 1e-2
 
 
 def test_channel_order_is_methods_then_channels():
@@ -231,6 +282,12 @@ def with_value(value, sample, channel, time):
         ({"image_size": "64"}, X3, "'image_size' parameter of GAFTransformer must be"),
         ({"n_jobs": 1.5}, X3, "'n_jobs' parameter of GAFTransformer must be"),
         (
+            {"overlapping": "yes"},
+            X3,
+            "'overlapping' parameter of GAFTransformer must be an instance of 'bool'",
+        ),
+        ({"overlapping": 1}, X3, "'overlapping' parameter of GAFTransformer must be"),
+        (
             {"image_size": 64},
             X3,
             "image_size=64 is larger than the series length (n_timestamps=20)",
@@ -292,6 +349,7 @@ EXPECTED_FAILED_CHECKS = {}
         GAFTransformer(image_size=1.0),
         GAFTransformer(image_size=0.5, method="summation", scaling="fit"),
         GAFTransformer(image_size=1, method="difference", scaling=(-5, 5)),
+        GAFTransformer(image_size=0.5, overlapping=True),
     ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
@@ -300,5 +358,7 @@ def test_sklearn_compatible(estimator, check):
 
 
 def test_clone_keeps_params():
-    gaf = GAFTransformer(image_size=0.5, method="difference", scaling=(-2, 2))
+    gaf = GAFTransformer(
+        image_size=0.5, method="difference", scaling=(-2, 2), overlapping=True
+    )
     assert clone(gaf).get_params() == gaf.get_params()

@@ -129,21 +129,49 @@ def resolve_image_size(image_size, n_timestamps):
     return ceil(image_size * n_timestamps)
 
 
-def paa_bounds(n_timestamps, image_size):
-    """Segment bounds of pyts's non-overlapping PAA (``pyts.utils.segmentation``).
+def check_overlapping(overlapping):
+    """Return ``overlapping`` as a bool; refuse anything but a boolean."""
+    if not isinstance(overlapping, (bool, np.bool_)):
+        raise ValueError(
+            "overlapping must be a bool: False for pyts's non-overlapping PAA "
+            "segments of varying length, True for overlapping segments of one "
+            f"fixed length; got {overlapping!r}."
+        )
+    return bool(overlapping)
 
-    Segment ``k`` averages ``x[bounds[k]:bounds[k + 1]]``; the lengths differ by at
-    most one when ``image_size`` does not divide ``n_timestamps``.
+
+def paa_bounds(n_timestamps, image_size, overlapping=False):
+    """Segment bounds of pyts's PAA (``pyts.utils.segmentation``).
+
+    Segment ``k`` averages ``x[start[k]:end[k]]``. Non-overlapping: the
+    segments tile the series and their lengths differ by at most one when
+    ``image_size`` does not divide ``n_timestamps``. Overlapping: every segment
+    has pyts's window length ``ceil(n_timestamps / image_size)``, and the
+    ``image_size * window - n_timestamps`` surplus steps are taken back from the
+    starts as ``linspace(0, surplus, image_size)`` rounded down, so the first
+    segment starts at 0 and the last ends at ``n_timestamps``.
+
+    Returns
+    -------
+    start, end : ndarray of shape (image_size,), int64
     """
-    return np.linspace(0, n_timestamps, image_size + 1).astype(np.int64)
+    if not overlapping:
+        bounds = np.linspace(0, n_timestamps, image_size + 1).astype(np.int64)
+        return bounds[:-1], bounds[1:]
+    # pyts's PAA window rule (divmod, plus one on a remainder) is this ceil.
+    window = -(-n_timestamps // image_size)
+    surplus = image_size * window - n_timestamps
+    shifts = np.linspace(0, surplus, image_size).astype(np.int64)
+    start = np.arange(image_size, dtype=np.int64) * window - shifts
+    return start, start + window
 
 
-def paa_matrix(n_timestamps, image_size, device=None):
+def paa_matrix(n_timestamps, image_size, overlapping=False, device=None):
     """(n_timestamps, image_size) float64 matrix ``P`` such that ``x @ P`` is PAA."""
-    bounds = paa_bounds(n_timestamps, image_size)
+    start, end = paa_bounds(n_timestamps, image_size, overlapping)
     matrix = np.zeros((n_timestamps, image_size))
     for k in range(image_size):
-        matrix[bounds[k] : bounds[k + 1], k] = 1.0 / (bounds[k + 1] - bounds[k])
+        matrix[start[k] : end[k], k] = 1.0 / (end[k] - start[k])
     return torch.as_tensor(matrix, device=device)
 
 

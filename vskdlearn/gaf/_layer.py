@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from ._kernel import (
+    check_overlapping,
     check_sample_range,
     check_scaling,
     gramian_angular_field,
@@ -38,6 +39,11 @@ class GAFLayer(nn.Module):
         Range of the scaled series (``cos(phi)``), within [-1, 1]. None: no
         scaling (``scaling`` must be ``"sample"``), values outside [-1, 1] are
         clipped (the layer does not raise on data, to stay exportable).
+    overlapping : bool, default=False
+        PAA segments, as in pyts: False, non-overlapping segments that tile the
+        series (lengths differ by one when ``image_size`` does not divide the
+        length); True, segments all of length ``ceil(n_timestamps /
+        image_size)``, neighbours sharing at most one time step.
     data_min, data_max : array-like of shape (n_channels,), default=None
         Per-channel range for ``scaling="fit"`` (required then, refused
         otherwise); stored as buffers, so they travel with ``state_dict``.
@@ -73,6 +79,7 @@ class GAFLayer(nn.Module):
         method="both",
         scaling="sample",
         sample_range=(-1, 1),
+        overlapping=False,
         data_min=None,
         data_max=None,
         n_timestamps=None,
@@ -82,6 +89,7 @@ class GAFLayer(nn.Module):
         self.method = method
         self.sample_range = check_sample_range(sample_range)
         self.scaling = check_scaling(scaling, self.sample_range)
+        self.overlapping = check_overlapping(overlapping)
         self.image_size = image_size
         self.n_methods = len(self.methods)
         if n_timestamps is not None:
@@ -122,10 +130,14 @@ class GAFLayer(nn.Module):
         self._paa_cache = {}
 
     def _paa(self, n_timestamps, device):
-        key = (n_timestamps, str(device))
+        # overlapping is in the key so that changing the attribute after the
+        # first call cannot serve a stale matrix.
+        key = (n_timestamps, self.overlapping, str(device))
         if key not in self._paa_cache:
             size = resolve_image_size(self.image_size, n_timestamps)
-            self._paa_cache[key] = paa_matrix(n_timestamps, size, device=device)
+            self._paa_cache[key] = paa_matrix(
+                n_timestamps, size, self.overlapping, device=device
+            )
         return self._paa_cache[key]
 
     def forward(self, x):
@@ -160,5 +172,6 @@ class GAFLayer(nn.Module):
     def extra_repr(self):
         return (
             f"image_size={self.image_size}, method={self.method!r}, "
-            f"scaling={self.scaling!r}, sample_range={self.sample_range}"
+            f"scaling={self.scaling!r}, sample_range={self.sample_range}, "
+            f"overlapping={self.overlapping}"
         )

@@ -68,6 +68,14 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         ``-1 <= min < max <= 1``. None (as in pyts): no scaling at all, the
         series are used as they are and must lie in [-1, 1]; only valid with
         ``scaling="sample"``.
+    overlapping : bool, default=False
+        How PAA cuts the series into ``image_size`` segments, as in pyts's
+        ``overlapping``: False, non-overlapping segments that tile the series
+        (their lengths differ by one when ``image_size`` does not divide the
+        length); True, segments all of the same length
+        ``ceil(n_timestamps / image_size)``, spread so that the first starts
+        and the last ends with the series (neighbours share at most one time
+        step).
     n_jobs : int, default=None
         Number of CPU threads torch may use during :meth:`transform` (set for
         the call, then restored). None means 1 unless in a
@@ -101,7 +109,7 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Order of the operations: PAA (exactly pyts's non-overlapping segments),
+    Order of the operations: PAA (exactly pyts's segments, overlapping or not),
     then scaling, then clipping to ``sample_range``. A window that is flat
     (after PAA) under ``"sample"`` scaling, or a channel that was constant in
     training under ``"fit"``, carries no shape; it is put in the middle of
@@ -140,6 +148,7 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         "method": [StrOptions({"summation", "difference", "both"})],
         "scaling": [StrOptions({"sample", "fit"}), tuple, list],
         "sample_range": [tuple, list, None],
+        "overlapping": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
@@ -149,12 +158,14 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         method="both",
         scaling="sample",
         sample_range=(-1, 1),
+        overlapping=False,
         n_jobs=None,
     ):
         self.image_size = image_size
         self.method = method
         self.scaling = scaling
         self.sample_range = sample_range
+        self.overlapping = overlapping
         self.n_jobs = n_jobs
 
     def _check_params(self):
@@ -297,7 +308,7 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         if scaling != "sample":
             data_min = torch.from_numpy(self.data_min_)
             data_max = torch.from_numpy(self.data_max_)
-        paa = paa_matrix(n_timestamps, size)
+        paa = paa_matrix(n_timestamps, size, self.overlapping)
 
         images = np.empty(
             (n_samples, len(methods) * n_channels, size, size), dtype=np.float32
@@ -360,6 +371,7 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
             method=self.method,
             scaling=self.scaling,
             sample_range=self.sample_range,
+            overlapping=self.overlapping,
             n_timestamps=self.n_timestamps_in_,
             **ranges,
         )
