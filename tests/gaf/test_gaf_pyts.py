@@ -43,50 +43,44 @@ def assert_matches_pyts(
     return images
 
 
+_SEGMENTS = [
+    (180, 64),  # the paper's setting; 180 / 64 is not an integer
+    (180, 60),  # divisible: equal segments
+    (37, 7),  # uneven segments of 5 and 6
+    (37, 37),  # no PAA
+    (50, 0.3),  # float fraction: ceil(15.0) = 15
+    (100, 0.55),  # float fraction with round-off: ceil(55.00000000000001) = 56
+    (23, 1.0),
+    (30, 2),
+]
+_OVERLAPPING_SEGMENTS = [
+    (180, 64),  # window 3, 12 steps shared between neighbours
+    (180, 60),  # divisible: the same segments as without overlap
+    (37, 7),  # window 6, 5 shared steps
+    (10, 4),  # window 3, 2 shared steps (the hand-checked bounds)
+    (31, 30),  # window 2, 29 shared steps: almost every neighbour overlaps
+    (37, 37),  # no PAA
+    (50, 0.3),  # float fraction: 15 segments of 4
+    (100, 0.55),  # float fraction with round-off: 56 segments of 2
+    (30, 2),
+]
+
+
 @pytest.mark.parametrize(
-    "n_timestamps, image_size",
-    [
-        (180, 64),  # the paper's setting; 180 / 64 is not an integer
-        (180, 60),  # divisible: equal segments
-        (37, 7),  # uneven segments of 5 and 6
-        (37, 37),  # no PAA
-        (50, 0.3),  # float fraction: ceil(15.0) = 15
-        (100, 0.55),  # float fraction with round-off: ceil(55.00000000000001) = 56
-        (23, 1.0),
-        (30, 2),
-    ],
+    "n_timestamps, image_size, overlapping",
+    [(*case, False) for case in _SEGMENTS]
+    + [(*case, True) for case in _OVERLAPPING_SEGMENTS],
 )
 @pytest.mark.parametrize("walk", [False, True], ids=["noise", "random-walk"])
-def test_random_data_matches_pyts(pyts_gaf, n_timestamps, image_size, walk):
+def test_random_data_matches_pyts(
+    pyts_gaf, n_timestamps, image_size, overlapping, walk
+):
     rng = np.random.default_rng(n_timestamps)
     X = rng.normal(scale=3.0, size=(12, 3, n_timestamps))
     if walk:
         X = X.cumsum(axis=-1)
-    images = assert_matches_pyts(pyts_gaf, X, image_size)
+    images = assert_matches_pyts(pyts_gaf, X, image_size, overlapping=overlapping)
     assert images.dtype == np.float32
-
-
-@pytest.mark.parametrize(
-    "n_timestamps, image_size",
-    [
-        (180, 64),  # window 3, 12 steps shared between neighbours
-        (180, 60),  # divisible: the same segments as without overlap
-        (37, 7),  # window 6, 5 shared steps
-        (10, 4),  # window 3, 2 shared steps (the hand-checked bounds)
-        (31, 30),  # window 2, 29 shared steps: almost every neighbour overlaps
-        (37, 37),  # no PAA
-        (50, 0.3),  # float fraction: 15 segments of 4
-        (100, 0.55),  # float fraction with round-off: 56 segments of 2
-        (30, 2),
-    ],
-)
-@pytest.mark.parametrize("walk", [False, True], ids=["noise", "random-walk"])
-def test_overlapping_matches_pyts(pyts_gaf, n_timestamps, image_size, walk):
-    rng = np.random.default_rng(n_timestamps)
-    X = rng.normal(scale=3.0, size=(12, 3, n_timestamps))
-    if walk:
-        X = X.cumsum(axis=-1)
-    assert_matches_pyts(pyts_gaf, X, image_size, overlapping=True)
 
 
 @pytest.mark.parametrize("sample_range", [(0, 1), (-0.5, 0.8), None])
