@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import sys
 
 import pandas as pd
@@ -286,7 +287,7 @@ def test_ctrl_c_keeps_finished_models(capsys, tmp_path, tiny_config, monkeypatch
     from vskdlearn.estimators._student import _DistillationNet
 
     def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+        signal.raise_signal(signal.SIGINT)
 
     # Ctrl-C in the student's first training step, inside skorch's fit loop
     # (which swallows KeyboardInterrupt: the estimator must raise it again).

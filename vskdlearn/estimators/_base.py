@@ -22,8 +22,12 @@ subclass of ``skorch.NeuralNetClassifier``. The reasons:
   teacher rows of exactly the batch's samples, see ``_student.py``).
 """
 
+import contextlib
 import copy
 import inspect
+import signal
+import threading
+import types
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -74,24 +78,47 @@ def call_module(module, x, device="cpu", **fit_params):
     return module(x, **fit_params)
 
 
+@contextlib.contextmanager
+def _noting_ctrl_c():
+    """Note whether SIGINT raised KeyboardInterrupt while the block ran.
+
+    The handler in force keeps doing what it did; it is only wrapped, and only
+    in the main thread (the one Python delivers signals to).
+    """
+    state = types.SimpleNamespace(pressed=False)
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(
+        previous
+    ):
+        yield state
+        return
+
+    def handler(signum, frame):
+        try:
+            previous(signum, frame)
+        except KeyboardInterrupt:
+            state.pressed = True
+            raise
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _EmbeddingNet(NeuralNetClassifier):
     """skorch net for a module whose ``forward`` returns ``(logits, embedding)``."""
 
-    # skorch's partial_fit ends training quietly on Ctrl-C and keeps the
-    # half-trained module. A scikit-learn estimator must not pass that off as
-    # fitted (a grid search would score it and go on to the next fold), so the
-    # interrupt is raised again once skorch's on_train_end callbacks have run.
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        try:
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
-        except KeyboardInterrupt:
-            self._interrupted = True
-            raise
-
+    # skorch's partial_fit ends training quietly on any KeyboardInterrupt: the
+    # one its EarlyStopping raises to stop, and a Ctrl-C, whose half-trained
+    # module a scikit-learn estimator must not pass off as fitted (a grid
+    # search would score it and go on to the next fold). A real Ctrl-C is
+    # told apart by its signal and raised again once training has ended.
     def partial_fit(self, X, y=None, classes=None, **fit_params):
-        self._interrupted = False
-        super().partial_fit(X, y, classes=classes, **fit_params)
-        if self._interrupted:
+        with _noting_ctrl_c() as ctrl_c:
+            super().partial_fit(X, y, classes=classes, **fit_params)
+        if ctrl_c.pressed:
             raise KeyboardInterrupt
         return self
 
