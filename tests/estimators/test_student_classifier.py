@@ -10,6 +10,7 @@ from sklearn.frozen import FrozenEstimator
 from skorch.callbacks import Callback
 
 from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
+from vskdlearn.estimators._student import AttentionPairingError
 from vskdlearn.networks import SensorCNN, SmallStudent
 
 
@@ -70,7 +71,7 @@ def test_attention_transfer_where_shapes_allow(paired, frozen):
     assert isinstance(student.net_.module_, SensorCNN)
     assert "train_attention" in student.history_[-1, "batches", 0]
     assert student.predict(series).shape == (len(y),)
-    with pytest.raises(ValueError, match="same number of spatial axes"):
+    with pytest.raises(AttentionPairingError, match="same number of spatial axes"):
         DistilledStudentClassifier(frozen, distillation="at", max_epochs=1).fit(
             images, y, teacher_X=skeleton
         )
@@ -84,7 +85,9 @@ def test_attention_transfer_needs_a_teacher_with_feature_maps(paired):
     student = DistilledStudentClassifier(
         FrozenEstimator(fusion.fit(bundle, y)), distillation="at", max_epochs=1
     )
-    with pytest.raises(ValueError, match="'at' needs the teacher's feature maps: The"):
+    with pytest.raises(
+        AttentionPairingError, match="'at' needs the teacher's feature maps: The"
+    ):
         student.fit(series, y, teacher_X=bundle)
 
 

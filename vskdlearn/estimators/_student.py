@@ -98,6 +98,14 @@ class _DistillationNet(_EmbeddingNet):
         return loss
 
 
+class AttentionPairingError(ValueError):
+    """distillation='at' cannot pair this student's and teacher's feature maps.
+
+    A property of the two networks, not of the data: callers comparing
+    methods (``vskd run``) skip attention transfer on it and raise the rest.
+    """
+
+
 def _teacher_is_fitted(teacher):
     try:
         check_is_fitted(teacher)
@@ -506,7 +514,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
     def _teacher_feature_maps(self, teacher, teacher_X):
         maps = getattr(teacher, "predict_feature_maps", None)
         if maps is None:
-            raise ValueError(
+            raise AttentionPairingError(
                 "distillation='at' needs the teacher's feature maps: the teacher "
                 f"{type(teacher).__name__} has no predict_feature_maps(X) (a "
                 "TeacherClassifier on a module with forward_features has)."
@@ -515,7 +523,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             with torch.no_grad():
                 teacher_maps = maps(teacher_X)
         except ValueError as exc:  # e.g. a teacher network with no feature maps
-            raise ValueError(
+            raise AttentionPairingError(
                 f"distillation='at' needs the teacher's feature maps: {exc}"
             ) from exc
         return [torch.from_numpy(np.asarray(m, np.float32)) for m in teacher_maps]
@@ -608,7 +616,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
 
         module = net.module_
         if not hasattr(module, "forward_features"):
-            raise ValueError(
+            raise AttentionPairingError(
                 f"distillation='at' needs the student module {type(module).__name__} "
                 "to have forward_features(x) returning its feature maps."
             )
@@ -622,7 +630,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             teacher_maps = teacher_maps[-n_maps:]
             attention_loss(student_maps[-n_maps:], [t[:2] for t in teacher_maps])
         except ValueError as exc:
-            raise ValueError(
+            raise AttentionPairingError(
                 "distillation='at' matches the student's and the teacher's deepest "
                 "feature maps, which must have the same number of spatial axes: "
                 f"{exc} For example a SensorCNN student on raw series (n_samples, "

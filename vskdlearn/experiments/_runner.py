@@ -157,17 +157,13 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
     from tqdm.auto import tqdm
 
     from ..estimators import TeacherClassifier
+    from ..estimators._student import AttentionPairingError
 
     log = log or (lambda message: None)
     spec = DATASETS[config.dataset]
     teacher_name = config.teacher_name
     log(f"loading {config.dataset} (teacher input: {teacher_name})")
-    data = spec.load(config)
-    if config.protocol not in data.protocols:
-        raise ConfigError(
-            f"The {config.dataset} dataset has no protocol {config.protocol!r}; "
-            f"choose one of {list(data.protocols)}."
-        )
+    data = spec.load(config)  # config.validate() checked the protocol
     train, test = data.split(config.protocol)
     X_student = spec.student_X(data)
     X_teacher = spec.teacher_X(data, teacher_name)
@@ -260,12 +256,9 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 try:
                     with sklearn.config_context(enable_metadata_routing=True):
                         estimator.fit(X_student[train], y[train], **fit_params)
-                except ValueError as exc:
+                except AttentionPairingError as exc:
                     # Attention transfer needs teacher feature maps whose
                     # shape matches the student's; not every teacher has them.
-                    # Only the student's own refusal of such a pair is a skip.
-                    if method != "at" or not str(exc).startswith("distillation='at'"):
-                        raise
                     note = f"{name} skipped with the {teacher_name} teacher: {exc}"
                     if note not in result.notes:
                         result.notes.append(note)
