@@ -14,6 +14,7 @@ from vskdlearn.experiments import ExperimentConfig
 TINY = """\
 dataset = "synthetic"
 teacher = "skeleton"
+student = "small"
 methods = ["alone", "dask"]
 seeds = [0]
 image_size = 8
@@ -349,6 +350,8 @@ def test_run_on_real_data(
         "1",
         "--student-epochs",
         "1",
+        "--student",
+        "small",
         "--image-size",
         "16",
         "--output",
@@ -422,6 +425,8 @@ def test_run_on_an_mmact_tree(capsys, tmp_path, monkeypatch):
         "1",
         "--student-epochs",
         "1",
+        "--student",
+        "small",
         "--image-size",
         "8",
         "--output",

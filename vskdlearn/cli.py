@@ -15,12 +15,11 @@ __all__ = ["main"]
 DEMO = {
     "dataset": "synthetic",
     "teacher": "video",
-    "student": "small",
+    "student": "sensor",
     "methods": ["alone", "kd", "rkd", "dask"],
     "seeds": [0, 1],
-    "image_size": 32,
     "teacher_epochs": 15,
-    "student_epochs": 25,
+    "student_epochs": 60,
 }
 
 
@@ -89,7 +88,25 @@ def build_parser():
         help="teacher input: "
         + "; ".join(f"{d}: {', '.join(s.teachers)}" for d, s in DATASETS.items()),
     )
-    run.add_argument("--student", choices=STUDENTS)
+    run.add_argument(
+        "--student",
+        choices=STUDENTS,
+        help="sensor (default): a 1-D CNN on the raw windows; small, resnet18: "
+        "the paper's GAF students (GAF made inside the network)",
+    )
+    run.add_argument(
+        "--augmentation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train students on randomly rotated, scaled, warped, cropped and "
+        "jittered windows (default: on)",
+    )
+    run.add_argument(
+        "--magnitude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="give students the accelerometer magnitude as a channel (default: on)",
+    )
     run.add_argument(
         "--methods",
         type=_comma_list,
@@ -100,6 +117,8 @@ def build_parser():
     run.add_argument("--gaf-scaling", help="'fit' (default), 'sample' or LOW,HIGH")
     run.add_argument("--teacher-epochs", type=int)
     run.add_argument("--student-epochs", type=int)
+    run.add_argument("--batch-size", type=int)
+    run.add_argument("--lr", type=float, help="the students' peak learning rate")
     run.add_argument(
         "--grid",
         type=_grid_item,
@@ -125,6 +144,10 @@ def _config_from_args(args):
         "protocol": args.protocol,
         "teacher": args.teacher,
         "student": args.student,
+        "augmentation": args.augmentation,
+        "magnitude": args.magnitude,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
         "methods": args.methods,
         "seeds": list(range(args.seeds)) if args.seeds is not None else None,
         "image_size": args.image_size,

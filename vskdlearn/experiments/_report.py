@@ -91,6 +91,18 @@ def _save_confusion(result, path):
     fig.savefig(path, dpi=110)
 
 
+def _student_text(config):
+    if config.student == "sensor":
+        what = "SensorCNN on the raw windows"
+    else:
+        what = (
+            f"{config.student} on GAF {config.image_size}x{config.image_size} "
+            f"({config.gaf_method}, scaling {config.gaf_scaling!r}) made in the network"
+        )
+    extras = [name for name in ("augmentation", "magnitude") if getattr(config, name)]
+    return what + (f", with {' and '.join(extras)}" if extras else "")
+
+
 def _save_gaf(result, path):
     from matplotlib.figure import Figure
 
@@ -161,9 +173,7 @@ def write_report(result, config, output, command=None):
         "",
         f"{status} Written {datetime.datetime.now().isoformat(timespec='seconds')}.",
         "",
-        f"- teacher: {config.teacher_name}; student: {config.student} on GAF "
-        f"{config.image_size}x{config.image_size} ({config.gaf_method}, "
-        f"scaling {config.gaf_scaling!r})",
+        f"- teacher: {config.teacher_name}; student: {_student_text(config)}",
         f"- seeds: {config.seeds}; epochs: teacher {config.teacher_epochs}, "
         f"student {config.student_epochs}",
         f"- repeat with: `vskd run --config {output / 'config.toml'}`",

@@ -1,12 +1,12 @@
 """Run the paper's comparison: a teacher, then students trained several ways.
 
 For every seed: fit the teacher on the training subjects' vision (or
-multimodal) data, then, for every method, a ``GAFTransformer`` +
-``DistilledStudentClassifier`` pipeline on the same subjects' accelerometer,
-and score everything on the test subjects (the student on the accelerometer
-alone). Model selection, where asked for, is a ``GridSearchCV`` with
-``GroupKFold`` over the training subjects: the test split is touched only to
-score.
+multimodal) data, then, for every method, a ``DistilledStudentClassifier`` on
+the same subjects' raw accelerometer windows (a GAF student encodes them
+inside its network), and score everything on the test subjects (the student
+on the accelerometer alone). Model selection, where asked for, is a
+``GridSearchCV`` with ``GroupKFold`` over the training subjects: the test
+split is touched only to score.
 """
 
 import time
@@ -89,6 +89,15 @@ def _count_parameters(estimator):
     return int(sum(p.numel() for p in module.parameters()))
 
 
+def _encoded(student, X):
+    """What a GAF student's backbone sees for windows ``X``, as numpy."""
+    import torch
+
+    module = student.net_.module_.eval()
+    with torch.no_grad():
+        return module.encode(torch.as_tensor(X, dtype=torch.float32)).numpy()
+
+
 def _timed_predict(predict, X):
     start = time.process_time()
     pred = predict(X)
@@ -103,37 +112,40 @@ def _history_frame(estimator):
     return pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
 
 
-def _student_module(name):
-    from ..networks import ResNet18Student, SmallStudent
+def make_student(config, method, teacher, seed):
+    """A student on raw windows trained with ``method``'s recipe.
 
-    return {"small": SmallStudent, "resnet18": ResNet18Student}[name]
-
-
-def make_student_pipeline(config, method, teacher, seed):
-    """GAF encoding then a student trained with ``method``'s recipe."""
+    The GAF students (``"small"``, ``"resnet18"``) encode the windows inside
+    their network, so they are augmented in the series domain like the
+    ``"sensor"`` student and no image is stored.
+    """
     from sklearn.frozen import FrozenEstimator
-    from sklearn.pipeline import make_pipeline
 
     from ..estimators import DistilledStudentClassifier
     from ..gaf import GAFTransformer
+    from ..networks import ResNet18Student, SmallStudent
 
     _, params = METHODS[method]
-    student = DistilledStudentClassifier(
+    encoder = None
+    if config.student != "sensor":
+        encoder = GAFTransformer(
+            image_size=config.image_size,
+            method=config.gaf_method,
+            scaling=config.gaf_scaling,
+        )
+    return DistilledStudentClassifier(
         teacher=FrozenEstimator(teacher),
-        module=_student_module(config.student),
+        module={"sensor": None, "small": SmallStudent, "resnet18": ResNet18Student}[
+            config.student
+        ],
+        encoder=encoder,
+        augmentation="auto" if config.augmentation else None,
+        magnitude=config.magnitude,
         max_epochs=config.student_epochs,
         batch_size=config.batch_size,
         lr=config.lr,
         random_state=seed,
         **params,
-    )
-    return make_pipeline(
-        GAFTransformer(
-            image_size=config.image_size,
-            method=config.gaf_method,
-            scaling=config.gaf_scaling,
-        ),
-        student,
     )
 
 
@@ -211,7 +223,6 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 modality=spec.teachers[teacher_name].modality,
                 max_epochs=config.teacher_epochs,
                 batch_size=config.batch_size,
-                lr=config.lr,
                 random_state=seed,
             )
             start = time.perf_counter()
@@ -238,21 +249,14 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 name = METHODS[method][0]
                 bar.set_postfix_str(f"seed {seed}: {name}")
                 log(f"seed {seed}: training the student, {name}")
-                pipe = make_student_pipeline(config, method, teacher, seed)
-                estimator = pipe
+                student = make_student(config, method, teacher, seed)
+                estimator = student
                 if method == "dask" and config.grid:
                     estimator = GridSearchCV(
-                        pipe,
-                        {
-                            f"distilledstudentclassifier__{k}": v
-                            for k, v in config.grid.items()
-                        },
-                        cv=GroupKFold(config.cv_folds),
+                        student, config.grid, cv=GroupKFold(config.cv_folds)
                     )
                 start = time.perf_counter()
-                fit_params = {"teacher_X": X_teacher[train]}
-                if estimator is not pipe:
-                    fit_params["groups"] = groups[train]
+                fit_params = {"teacher_X": X_teacher[train], "groups": groups[train]}
                 try:
                     with sklearn.config_context(enable_metadata_routing=True):
                         estimator.fit(X_student[train], y[train], **fit_params)
@@ -267,20 +271,19 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                     continue
                 train_seconds = time.perf_counter() - start
                 best_params = ""
-                if estimator is not pipe:
+                if estimator is not student:
                     best_params = ", ".join(
-                        f"{k.split('__', 1)[1]}={v}"
-                        for k, v in estimator.best_params_.items()
+                        f"{k}={v}" for k, v in estimator.best_params_.items()
                     )
-                    pipe = estimator.best_estimator_
-                pred, ms = _timed_predict(pipe.predict, X_student[test])
-                student = pipe[-1]
+                    student = estimator.best_estimator_
+                pred, ms = _timed_predict(student.predict, X_student[test])
                 if seed == config.seeds[0]:
                     result.histories[name] = _history_frame(student)
-                    if result.gaf_examples is None:
-                        # The first training window of each class.
+                    if result.gaf_examples is None and student.encoder_ is not None:
+                        # The first training window of each class, as the
+                        # network's encoder sees it (magnitude channel added).
                         _, first = np.unique(y[train], return_index=True)
-                        result.gaf_examples = pipe[0].transform(X_student[train[first]])
+                        result.gaf_examples = _encoded(student, X_student[train[first]])
                 if method == confusion_method:
                     cm = confusion_matrix(y[test], pred, labels=labels)
                     result.confusion = (
