@@ -46,6 +46,9 @@ def _grid_item(text):
         ) from None
 
 
+_OVERWRITE_HELP = "replace the report already in the --output folder"
+
+
 def build_parser():
     from .experiments import DATASETS, METHODS, STUDENTS
 
@@ -68,6 +71,7 @@ def build_parser():
     )
     demo.add_argument("--output", help="also write the report to this folder")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
+    demo.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
 
     run = sub.add_parser(
         "run",
@@ -111,6 +115,7 @@ def build_parser():
     run.add_argument("--cv-folds", type=int)
     run.add_argument("--output", help="report folder (default vskd-results/<dataset>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     return parser
 
 
@@ -157,6 +162,35 @@ def _config_from_args(args):
     if config.output is None:
         config.output = str(Path("vskd-results") / config.dataset)
     return config
+
+
+def _check_output_free(folder, overwrite):
+    """Refuse a folder holding anything, unless ``overwrite``: then clear our files."""
+    folder = Path(folder)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    if not overwrite:
+        raise CommandError(
+            f"{folder} is not empty (a previous report?); pass --overwrite to "
+            "replace it, or choose another folder with --output."
+        )
+    # A report from an earlier run must not mix with this one (a figure the new
+    # run does not make would stay behind); other files are left alone.
+    from .experiments._report import FIGURES
+
+    for name in (
+        "report.md",
+        "results.csv",
+        "summary.csv",
+        "config.toml",
+        *FIGURES.values(),
+    ):
+        path = folder / name
+        try:
+            if path.is_file():
+                path.unlink()
+        except OSError as exc:
+            raise _write_error(exc, folder) from None
 
 
 def _check_writable(folder):
@@ -217,6 +251,8 @@ def main(argv=None):
     try:
         config = _config_from_args(args)
         _check_data_home(config)
+        if config.output:
+            _check_output_free(config.output, args.overwrite)
         # Last, once everything else is known to be runnable: it makes folders.
         made = _check_writable(config.output) if config.output else []
     except (ConfigError, CommandError) as exc:

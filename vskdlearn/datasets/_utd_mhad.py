@@ -11,6 +11,7 @@ from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
+    DatasetFileError,
     check_length,
     check_modalities,
     check_on_error,
@@ -151,7 +152,7 @@ def _index(root):
             kind = suffix_kind[match.group(4)]
             path = Path(folder) / name
             if key in index[kind]:
-                raise ValueError(
+                raise DatasetFileError(
                     f"UTD-MHAD recording {name} found twice: {index[kind][key]} and "
                     f"{path}. Point root at one copy of the dataset."
                 )

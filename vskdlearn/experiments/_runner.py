@@ -137,6 +137,17 @@ def make_student_pipeline(config, method, teacher, seed):
     )
 
 
+def _check_cv_folds(config, train_groups):
+    # GroupKFold needs a subject per fold; say so before the teacher trains.
+    n_subjects = np.unique(train_groups).size
+    if config.grid and config.cv_folds > n_subjects:
+        raise ConfigError(
+            f"--cv-folds {config.cv_folds} is more than the {n_subjects} training "
+            f"subjects of {config.protocol!r}; the grid search needs one subject per "
+            f"fold at least. Use --cv-folds {n_subjects} or less."
+        )
+
+
 def run_experiment(config, *, progress=True, on_run=None, log=None):
     """Run ``config`` and return an :class:`ExperimentResult`.
 
@@ -176,6 +187,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
             f"The training split of {config.protocol!r} holds {n_classes_train} "
             "class(es); at least two are needed. Is the data home complete?"
         )
+    _check_cv_folds(config, groups[train])
     log(
         f"{config.protocol}: {len(train)} training and {len(test)} test recordings, "
         f"{len(class_names)} classes"
