@@ -52,6 +52,10 @@ def run(capsys, *argv):
             ["run", "--dataset", "utd-mhad", "--data-home", "/nonexistent/utd"],
             "no utd-mhad data at /nonexistent/utd.*personal.utdallas.edu",
         ),
+        (
+            ["run", "--dataset", "utd-mhad", "--data-home", "/nonexistent/utd"],
+            r"or run `vskd fetch utd-mhad \[--data-home PATH\]`",
+        ),
         (["run", "--dataset", "synthetic", "--teacher", "depth"], "no teacher 'depth'"),
         (["run", "--dataset", "synthetic", "--methods", "dask,xx"], "Unknown method"),
         (

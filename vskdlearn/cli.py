@@ -1,7 +1,8 @@
 """The ``vskd`` command: the paper's experiments, one command per dataset.
 
 ``vskd demo`` runs the whole pipeline on synthetic data with no download;
-``vskd run`` runs a dataset in its authors' layout and writes a report.
+``vskd run`` runs a dataset in its authors' layout and writes a report;
+``vskd fetch`` downloads a dataset that has a public download.
 Errors are one-line messages, not tracebacks; Ctrl-C keeps what finished.
 """
 
@@ -116,7 +117,81 @@ def build_parser():
     run.add_argument("--output", help="report folder (default vskd-results/<dataset>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
+    fetch = sub.add_parser(
+        "fetch",
+        help="download a dataset that has a public download (UTD-MHAD) into the "
+        "data home",
+        description="Download a dataset's archives from its authors' site once, "
+        "extract them, check that they load, and say which --data-home to give "
+        "vskd run.",
+    )
+    fetch.add_argument("dataset", choices=sorted(FETCHABLE))
+    fetch.add_argument(
+        "--data-home",
+        help="vskdlearn's data home (default $VSKDLEARN_DATA or ~/vskdlearn_data); "
+        "the dataset goes into its own folder there, e.g. utd_mhad/",
+    )
+    fetch.add_argument(
+        "--modalities",
+        type=_comma_list,
+        default=["inertial", "skeleton"],
+        help="comma-separated, among inertial, skeleton, depth, video (default "
+        "inertial,skeleton: the student's sensor and the fusion teacher's inputs; "
+        "video is 1.1 GB)",
+    )
+    fetch.add_argument(
+        "--mirror", metavar="URL", help="another location holding the same archives"
+    )
+    fetch.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
+
+
+# Datasets with a public download: the vskdlearn.datasets function that fetches
+# it, its folder in the data home, and where the archives come from.
+FETCHABLE = {
+    "utd-mhad": (
+        "fetch_utd_mhad",
+        "utd_mhad",
+        "https://personal.utdallas.edu/~kehtar/UTD-MHAD.html",
+    ),
+}
+
+
+def _fetch(args):
+    """``vskd fetch``: download, load once to check, say where the data is."""
+    import warnings
+
+    from . import datasets
+
+    function, folder, home_page = FETCHABLE[args.dataset]
+    fetch = getattr(datasets, function)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data = fetch(
+                tuple(args.modalities),
+                data_home=args.data_home,
+                base_url=args.mirror,
+                progress=not args.quiet,
+            )
+        except OSError as exc:  # URLError and checksum mismatches are OSErrors
+            reason = getattr(exc, "reason", None) or exc.strerror or exc
+            raise CommandError(
+                f"cannot fetch {args.dataset}: {reason}. Check the connection, "
+                f"or download the archives by hand (see {home_page})."
+            ) from None
+        except ValueError as exc:  # unknown modality, files that do not load
+            raise CommandError(str(exc)) from None
+    for warning in caught:
+        if not args.quiet:
+            print(f"vskd: warning: {warning.message}", file=sys.stderr)
+    folder = Path(datasets.get_data_home(args.data_home)) / folder
+    print(
+        f"{args.dataset}: {len(data.target)} recordings ({', '.join(args.modalities)}) "
+        f"in {folder}\nrun: vskd run --dataset {args.dataset} --data-home "
+        f"{shlex.quote(str(folder))}"
+    )
+    return 0
 
 
 def _config_from_args(args):
@@ -243,6 +318,12 @@ def _check_data_home(config):
 def main(argv=None):
     """Entry point of the ``vskd`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "fetch":
+        try:
+            return _fetch(args)
+        except CommandError as exc:
+            print(f"vskd: error: {exc}", file=sys.stderr)
+            return 2
     from tqdm.auto import tqdm
 
     from .datasets import DatasetFileError

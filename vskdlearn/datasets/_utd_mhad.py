@@ -167,8 +167,8 @@ def _expected_files_message(root, kind):
         f"No UTD-MHAD {kind} files found under {root}. Expected files named "
         f"a{{action}}_s{{subject}}_t{{trial}}_{suffix} (e.g. "
         f"{root / folder / ('a1_s1_t1_' + suffix)}), as in the authors' "
-        f"{archive}.zip from {HOME_PAGE}; fetch_utd_mhad(modalities=...) downloads "
-        "them."
+        f"{archive}.zip from {HOME_PAGE}; fetch_utd_mhad(modalities=...) (on the "
+        "command line: vskd fetch utd-mhad) downloads them."
     )
 
 
