@@ -5,6 +5,7 @@ import re
 import signal
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -183,14 +184,22 @@ def _finished_run(config, *, progress, on_run, log):
         "best_params": "",
     }
     result = ExperimentResult(runs=pd.DataFrame([row]), class_names=["a", "b"])
-    result.histories["student alone"] = pd.DataFrame({"train_loss": [1.0, 0.5]})
+    result.histories["student alone"] = pd.DataFrame(
+        {"train_loss": [1.0, 0.5], "train_ce": [1.0, 0.5]}
+    )
     on_run(row, result)
     return result
 
 
 @pytest.mark.parametrize(
     "in_the_way",
-    ["results.csv", "config.toml", "report.md", "learning_curves.png"],
+    [
+        "results.csv",
+        "config.toml",
+        "report.md",
+        "accuracy_by_method.png",
+        "learning_curves.png",
+    ],
 )
 def test_output_write_failures_are_messages(
     capsys, tmp_path, tiny_config, monkeypatch, in_the_way
@@ -436,11 +445,17 @@ def test_run_writes_a_reproducible_report(capsys, tmp_path, tiny_config):
         "results.csv",
         "summary.csv",
         "config.toml",
+        "accuracy_by_method.png",
         "confusion_matrix.png",
         "gaf_per_class.png",
         "learning_curves.png",
     ):
         assert (out / name).is_file(), name
+    # The paired gain over the student alone, in the table and the CSV.
+    assert "Δ vs alone (points)" in stdout
+    summary = pd.read_csv(out / "summary.csv").set_index("model")
+    assert np.isnan(summary.loc["student alone", "gain_vs_alone_mean"])
+    assert summary.loc["DASK", "n_pairs"] == 1
     runs = pd.read_csv(out / "results.csv")
     assert list(runs["model"]) == ["teacher (skeleton)", "student alone", "DASK"]
     assert runs["accuracy"].between(0, 1).all()
@@ -607,3 +622,4 @@ def test_run_on_an_mmact_tree(capsys, tmp_path, monkeypatch):
     ]
     # Subjects 1-16 train, 17-20 test: 2 subjects x 2 scenes x 2 actions each.
     assert "on GAF 8x8" in (out / "report.md").read_text()
+

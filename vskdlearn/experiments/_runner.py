@@ -81,7 +81,32 @@ def summarise(runs):
         }
     ).loc[order]
     summary.index.name = "model"
-    return summary.reset_index()
+    return summary.join(paired_gains(runs)).reset_index()
+
+
+def paired_gains(runs, baseline="alone"):
+    """Accuracy gain of each student over the student alone, seed by seed.
+
+    For every model trained with a method other than ``baseline`` (and not
+    the teacher): the mean and standard deviation over seeds of its accuracy
+    minus the ``baseline`` student's accuracy at the same seed, and the number
+    of such pairs. Indexed by model; empty when no baseline ran.
+    """
+    columns = ["gain_vs_alone_mean", "gain_vs_alone_std", "n_pairs"]
+    alone = runs[runs["method"] == baseline].set_index("seed")["accuracy"]
+    students = runs[~runs["method"].isin([baseline, TEACHER_METHOD])]
+    if alone.empty or students.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="model"))
+    paired = students[students["seed"].isin(alone.index)]
+    gain = paired["accuracy"].to_numpy() - alone.loc[paired["seed"]].to_numpy()
+    grouped = pd.Series(gain, index=paired["model"]).groupby(level=0, sort=False)
+    return pd.DataFrame(
+        {
+            "gain_vs_alone_mean": grouped.mean(),
+            "gain_vs_alone_std": grouped.std(ddof=0),  # as accuracy_std
+            "n_pairs": grouped.size(),
+        }
+    )
 
 
 def _count_parameters(estimator):
@@ -100,7 +125,33 @@ def _timed_predict(predict, X):
 def _history_frame(estimator):
     history = estimator.history_
     keys = [k for k in ("train_loss", "valid_loss", "valid_acc") if k in history[-1]]
-    return pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+    frame = pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+    frame["train_ce"] = _train_cross_entropy(estimator)
+    return frame
+
+
+def _train_cross_entropy(estimator):
+    """Training cross-entropy per epoch: the one term every model's loss shares.
+
+    ``train_loss`` is each model's own objective (cross-entropy plus weighted
+    distillation terms), so curves of different methods are not comparable.
+    """
+    from ..estimators import TeacherClassifier
+
+    history = estimator.history_
+    if isinstance(estimator, TeacherClassifier):  # trained on cross-entropy alone
+        return history[:, "train_loss"]
+    per_epoch = []
+    for epoch in history:
+        batches = [b for b in epoch["batches"] if "train_ce" in b]
+        sizes = [b["train_batch_size"] for b in batches]
+        # Weighted by batch size, as skorch averages train_loss.
+        per_epoch.append(
+            np.average([b["train_ce"] for b in batches], weights=sizes)
+            if batches
+            else np.nan
+        )
+    return per_epoch
 
 
 def _student_module(name):
@@ -215,6 +266,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
 
     n_steps = len(config.seeds) * (1 + len(config.methods))
     bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
+
     try:
         for seed in config.seeds:
             bar.set_postfix_str(f"seed {seed}: teacher ({teacher_name})")
