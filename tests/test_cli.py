@@ -623,3 +623,30 @@ def test_run_on_an_mmact_tree(capsys, tmp_path, monkeypatch):
     # Subjects 1-16 train, 17-20 test: 2 subjects x 2 scenes x 2 actions each.
     assert "on GAF 8x8" in (out / "report.md").read_text()
 
+
+@pytest.mark.slow
+def test_progress_shows_the_epoch_of_the_model_in_training(capsys, tmp_path):
+    config = tmp_path / "two-epochs.toml"
+    config.write_text(
+        TINY.replace("teacher_epochs = 1", "teacher_epochs = 2").replace(
+            "student_epochs = 1", "student_epochs = 2"
+        )
+    )
+    argv = ["run", "--config", str(config), "--output", str(tmp_path / "out")]
+    status, _, err = run(capsys, *argv)
+    assert status == 0
+    for model in ("teacher (skeleton)", "student alone", "DASK"):
+        for epoch in (1, 2):
+            assert f"seed 0: {model}, epoch {epoch}/2" in err, (model, epoch, err)
+    status, _, err = run(capsys, *argv, "--quiet", "--overwrite")
+    assert status == 0 and "epoch" not in err and "%|" not in err
+
+
+def test_demo_help_and_readme_agree_on_its_run_time(capsys):
+    from pathlib import Path
+
+    readme = Path(__file__).parents[1] / "README.md"
+    assert cli.DEMO_TIME in " ".join(readme.read_text(encoding="utf-8").split())
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    assert cli.DEMO_TIME in " ".join(capsys.readouterr().out.split())

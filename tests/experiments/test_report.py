@@ -113,3 +113,25 @@ def test_history_has_the_training_cross_entropy_of_every_model():
         _history_frame(teacher)["train_ce"], _history_frame(teacher)["train_loss"]
     )
 
+
+def test_epoch_progress_survives_clone_deepcopy_and_pickle():
+    import copy
+    import pickle
+
+    from sklearn.base import clone
+
+    from vskdlearn import TeacherClassifier
+    from vskdlearn.experiments._progress import with_epoch_progress
+
+    seen = []
+    teacher = with_epoch_progress(
+        TeacherClassifier(modality="accelerometer", max_epochs=2),
+        lambda epoch, max_epochs: seen.append((epoch, max_epochs)),
+    )
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3, 16)).astype("float32"), np.arange(16) % 2
+    # The estimator deep-copies its callbacks and clone copies parameters:
+    # the report function is the same one, so the caller's bar moves.
+    clone(copy.deepcopy(teacher)).fit(X, y)
+    assert seen == [(1, 2), (2, 2)]
+    pickle.loads(pickle.dumps(teacher.fit(X, y)))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._config import METHODS, ConfigError
 from ._datasets import DATASETS
+from ._progress import with_epoch_progress
 
 __all__ = ["ExperimentResult", "run_experiment"]
 
@@ -267,6 +268,16 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
     n_steps = len(config.seeds) * (1 + len(config.methods))
     bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
 
+    def epochs(estimator, label):
+        # The bar's postfix says which model trains and at which epoch.
+        if not progress:
+            return estimator
+
+        def report(epoch, max_epochs):
+            bar.set_postfix_str(f"{label}, epoch {epoch}/{max_epochs}")
+
+        return with_epoch_progress(estimator, report)
+
     try:
         for seed in config.seeds:
             bar.set_postfix_str(f"seed {seed}: teacher ({teacher_name})")
@@ -278,6 +289,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 lr=config.lr,
                 random_state=seed,
             )
+            epochs(teacher, f"seed {seed}: teacher ({teacher_name})")
             start = time.perf_counter()
             teacher.fit(X_teacher[train], y[train])
             train_seconds = time.perf_counter() - start
@@ -302,7 +314,10 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 name = METHODS[method][0]
                 bar.set_postfix_str(f"seed {seed}: {name}")
                 log(f"seed {seed}: training the student, {name}")
-                pipe = make_student_pipeline(config, method, teacher, seed)
+                pipe = epochs(
+                    make_student_pipeline(config, method, teacher, seed),
+                    f"seed {seed}: {name}",
+                )
                 estimator = pipe
                 if method == "dask" and config.grid:
                     estimator = GridSearchCV(
