@@ -650,3 +650,17 @@ def test_demo_help_and_readme_agree_on_its_run_time(capsys):
     with pytest.raises(SystemExit):
         cli.main(["demo", "--help"])
     assert cli.DEMO_TIME in " ".join(capsys.readouterr().out.split())
+
+
+def test_ctrl_c_during_fetch_is_a_message(capsys, monkeypatch, tmp_path):
+    from vskdlearn import datasets
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(datasets, "fetch_utd_mhad", interrupted)
+    status, _, err = run(capsys, "fetch", "utd-mhad", "--data-home", str(tmp_path))
+    assert status == 130
+    assert (
+        err == "vskd: interrupted; vskd fetch again downloads only what is missing.\n"
+    )

@@ -332,6 +332,13 @@ def main(argv=None):
         except CommandError as exc:
             print(f"vskd: error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            # download() deletes a partial file; finished archives are kept.
+            print(
+                "vskd: interrupted; vskd fetch again downloads only what is missing.",
+                file=sys.stderr,
+            )
+            return 130
     from tqdm.auto import tqdm
 
     from .datasets import DatasetFileError

@@ -39,7 +39,9 @@ class ExperimentResult:
         over seeds, rows true class, columns predicted.
     confusion_method : str or None
     histories : dict of str to pandas.DataFrame
-        Per-epoch training losses of each model at the first seed.
+        Per-epoch training losses of each model at the first seed:
+        ``train_loss`` (the model's own objective) and ``train_ce`` (its
+        cross-entropy term, comparable across models).
     gaf_examples : ndarray or None
         GAF images of one training window per class, ``(n_classes, C, S, S)``.
     notes : list of str
