@@ -88,8 +88,7 @@ def test_report_draws_accuracy_and_comparable_curves(tmp_path):
     report = write_report(result, config, tmp_path).read_text()
     assert "![Accuracy by method](accuracy_by_method.png)" in report
     assert "![Training cross-entropy](learning_curves.png)" in report
-    image = matplotlib.image.imread(tmp_path / "accuracy_by_method.png")
-    assert image.shape[1] > image.shape[0]  # two panels side by side
+    assert matplotlib.image.imread(tmp_path / "accuracy_by_method.png").size
     assert "| +5.0 ± 1.0 |" in report
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert {"gain_vs_alone_mean", "gain_vs_alone_std", "n_pairs"} <= set(summary)
@@ -112,6 +111,21 @@ def test_history_has_the_training_cross_entropy_of_every_model():
     np.testing.assert_allclose(
         _history_frame(teacher)["train_ce"], _history_frame(teacher)["train_loss"]
     )
+
+
+def test_accuracy_figure_has_the_gain_panel_when_the_student_alone_ran(tmp_path):
+    from vskdlearn.experiments._report import _save_accuracy
+
+    config = ExperimentConfig(seeds=[0, 1])
+    runs = _runs()
+    fig = _save_accuracy(ExperimentResult(runs, ["a"]), config, tmp_path / "a.png")
+    accuracy, gain = fig.axes
+    assert [t.get_text() for t in accuracy.get_yticklabels()] == list(
+        dict.fromkeys(runs["model"])
+    )
+    assert [t.get_text() for t in gain.get_yticklabels()] == ["DASK", "KD"]
+    no_alone = ExperimentResult(runs[runs["method"] != "alone"], ["a"])
+    assert len(_save_accuracy(no_alone, config, tmp_path / "b.png").axes) == 1
 
 
 def test_epoch_progress_survives_clone_deepcopy_and_pickle():

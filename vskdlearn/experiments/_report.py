@@ -139,18 +139,17 @@ def _save_accuracy(result, config, path):
     order = list(dict.fromkeys(runs["model"]))
     gains = paired_gains(runs)
     n_seeds = runs["seed"].nunique()
-    height = 1.2 + 0.32 * len(order)
     panels = 2 if not gains.empty else 1
-    fig = Figure(figsize=(4.2 * panels + 1.6, height), layout="constrained")
-    axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
-    y = np.arange(len(order))[::-1]  # first model on top
-    where = dict(zip(order, y, strict=True))
+    # One above the other, so that the figure stays readable in a narrow page.
+    heights = [0.6 + 0.3 * len(order), 0.6 + 0.3 * len(gains)][:panels]
+    fig = Figure(figsize=(6.4, sum(heights) + 1.2), layout="constrained")
+    axes = fig.subplots(panels, 1, height_ratios=heights, squeeze=False)[:, 0]
 
-    def points(ax, model, values, color):
+    def points(ax, row, values, color):
         # Every seed as a dot, the mean with its std as a bar.
         ax.plot(
             values,
-            np.full(len(values), where[model]),
+            np.full(len(values), row),
             "o",
             ms=3,
             color=color,
@@ -159,7 +158,7 @@ def _save_accuracy(result, config, path):
         )
         ax.errorbar(
             values.mean(),
-            where[model],
+            row,
             xerr=values.std(ddof=0),
             fmt="D",
             ms=5,
@@ -169,23 +168,28 @@ def _save_accuracy(result, config, path):
         )
 
     ax = axes[0]
-    for model in order:
+    y = np.arange(len(order))[::-1]  # first model on top
+    for row, model in zip(y, order, strict=True):
         rows = runs[runs["model"] == model]
         color = "0.35" if rows["method"].iloc[0] == "teacher" else "C0"
-        points(ax, model, 100 * rows["accuracy"].to_numpy(), color)
+        points(ax, row, 100 * rows["accuracy"].to_numpy(), color)
     ax.set_yticks(y, order, fontsize=8)
+    ax.set_ylim(-0.6, len(order) - 0.4)
     ax.set_xlabel("test accuracy % (mean ± std over seeds; dots: seeds)")
     ax.grid(axis="x", alpha=0.3)
     if panels == 2:
         ax = axes[1]
         alone = runs[runs["method"] == "alone"].set_index("seed")["accuracy"]
-        for model in gains.index:
+        y = np.arange(len(gains))[::-1]
+        for row, model in zip(y, gains.index, strict=True):
             rows = runs[(runs["model"] == model) & runs["seed"].isin(alone.index)]
             delta = 100 * (
                 rows["accuracy"].to_numpy() - alone.loc[rows["seed"]].to_numpy()
             )
             color = "C2" if delta.mean() > 0 else "C3"
-            points(ax, model, delta, color)
+            points(ax, row, delta, color)
+        ax.set_yticks(y, gains.index, fontsize=8)
+        ax.set_ylim(-0.6, len(gains) - 0.4)
         ax.axvline(0, color="0.2", lw=1)
         ax.set_xlabel("gain over the student alone, points\n(same seed; mean ± std)")
         ax.grid(axis="x", alpha=0.3)
@@ -195,6 +199,7 @@ def _save_accuracy(result, config, path):
         fontsize=10,
     )
     fig.savefig(path, dpi=110)
+    return fig
 
 
 def _save_curves(result, path):
