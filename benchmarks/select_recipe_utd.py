@@ -97,8 +97,8 @@ def main():
     reference = scores["alone"]
     print()
     print(
-        f"| candidate | LOSO accuracy % | paired Δ vs alone (points) | fit s |\n"
-        f"|---|---|---|---|"
+        "| candidate | LOSO accuracy % | paired Δ vs alone (points) | fit s |\n"
+        "|---|---|---|---|"
     )
     for name in names:
         keys = sorted(scores[name])

@@ -201,6 +201,13 @@ class ExperimentConfig:
                 raise ConfigError(
                     f"{name} must be true or false, got {getattr(self, name)!r}."
                 )
+        if self.student != "sensor" and self.image_size > self.n_timestamps:
+            # Found here, not by the first student after the teacher trained.
+            raise ConfigError(
+                f"image_size={self.image_size} is larger than n_timestamps="
+                f"{self.n_timestamps}: a GAF image has at most one pixel per time "
+                f"step. Use --image-size {self.n_timestamps} or less."
+            )
         if self.gaf_method not in ("summation", "difference", "both"):
             raise ConfigError(
                 "gaf_method must be 'summation', 'difference' or 'both', got "
@@ -237,6 +244,7 @@ class ExperimentConfig:
             raise ConfigError(
                 "A grid search tunes the 'dask' method: add it to methods."
             )
+        _check_synthetic(self.synthetic)
         if self.dataset != "synthetic" and self.data_home is None:
             raise ConfigError(
                 f"The {self.dataset} dataset needs --data-home, the folder holding "
@@ -281,6 +289,11 @@ class ExperimentConfig:
         try:
             with path.open("rb") as f:
                 values = tomllib.load(f)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                f"offset {exc.start}); TOML files are UTF-8: save it as UTF-8."
+            ) from None
         except FileNotFoundError:
             raise ConfigError(f"No configuration file at {path}.") from None
         except OSError as exc:
@@ -304,6 +317,35 @@ class ExperimentConfig:
             )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _check_synthetic(table):
+    """Refuse keys of the ``[synthetic]`` table the generator does not take."""
+    import inspect
+
+    from ..datasets import make_multimodal_activities
+
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"synthetic must be a table of make_multimodal_activities arguments, "
+            f"got {table!r}."
+        )
+    taken = set(inspect.signature(make_multimodal_activities).parameters)
+    # The experiment sets these from its own top-level keys.
+    taken -= {"n_timestamps", "n_frames"}
+    for key in table:
+        if key in taken:
+            continue
+        if key in {f.name for f in dataclasses.fields(ExperimentConfig)}:
+            raise ConfigError(
+                f"{key!r} is a top-level setting, but it sits in the [synthetic] "
+                "table: TOML puts every key written after the [synthetic] header "
+                "into that table. Move it above the header."
+            )
+        raise ConfigError(
+            f"Unknown key {key!r} in the [synthetic] table; "
+            f"make_multimodal_activities takes {sorted(taken)}."
+        )
 
 
 def _toml_value(value):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._config import METHODS, ConfigError
 from ._datasets import DATASETS
+from ._progress import with_epoch_progress
 
 __all__ = ["ExperimentResult", "run_experiment"]
 
@@ -38,7 +39,9 @@ class ExperimentResult:
         over seeds, rows true class, columns predicted.
     confusion_method : str or None
     histories : dict of str to pandas.DataFrame
-        Per-epoch training losses of each model at the first seed.
+        Per-epoch training losses of each model at the first seed:
+        ``train_loss`` (the model's own objective) and ``train_ce`` (its
+        cross-entropy term, comparable across models).
     gaf_examples : ndarray or None
         GAF images of one training window per class, ``(n_classes, C, S, S)``.
     notes : list of str
@@ -81,7 +84,32 @@ def summarise(runs):
         }
     ).loc[order]
     summary.index.name = "model"
-    return summary.reset_index()
+    return summary.join(paired_gains(runs)).reset_index()
+
+
+def paired_gains(runs, baseline="alone"):
+    """Accuracy gain of each student over the student alone, seed by seed.
+
+    For every model trained with a method other than ``baseline`` (and not
+    the teacher): the mean and standard deviation over seeds of its accuracy
+    minus the ``baseline`` student's accuracy at the same seed, and the number
+    of such pairs. Indexed by model; empty when no baseline ran.
+    """
+    columns = ["gain_vs_alone_mean", "gain_vs_alone_std", "n_pairs"]
+    alone = runs[runs["method"] == baseline].set_index("seed")["accuracy"]
+    students = runs[~runs["method"].isin([baseline, TEACHER_METHOD])]
+    if alone.empty or students.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="model"))
+    paired = students[students["seed"].isin(alone.index)]
+    gain = paired["accuracy"].to_numpy() - alone.loc[paired["seed"]].to_numpy()
+    grouped = pd.Series(gain, index=paired["model"]).groupby(level=0, sort=False)
+    return pd.DataFrame(
+        {
+            "gain_vs_alone_mean": grouped.mean(),
+            "gain_vs_alone_std": grouped.std(ddof=0),  # as accuracy_std
+            "n_pairs": grouped.size(),
+        }
+    )
 
 
 def _count_parameters(estimator):
@@ -109,7 +137,33 @@ def _timed_predict(predict, X):
 def _history_frame(estimator):
     history = estimator.history_
     keys = [k for k in ("train_loss", "valid_loss", "valid_acc") if k in history[-1]]
-    return pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+    frame = pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+    frame["train_ce"] = _train_cross_entropy(estimator)
+    return frame
+
+
+def _train_cross_entropy(estimator):
+    """Training cross-entropy per epoch: the one term every model's loss shares.
+
+    ``train_loss`` is each model's own objective (cross-entropy plus weighted
+    distillation terms), so curves of different methods are not comparable.
+    """
+    from ..estimators import TeacherClassifier
+
+    history = estimator.history_
+    if isinstance(estimator, TeacherClassifier):  # trained on cross-entropy alone
+        return history[:, "train_loss"]
+    per_epoch = []
+    for epoch in history:
+        batches = [b for b in epoch["batches"] if "train_ce" in b]
+        sizes = [b["train_batch_size"] for b in batches]
+        # Weighted by batch size, as skorch averages train_loss.
+        per_epoch.append(
+            np.average([b["train_ce"] for b in batches], weights=sizes)
+            if batches
+            else np.nan
+        )
+    return per_epoch
 
 
 def make_student(config, method, teacher, seed):
@@ -147,6 +201,17 @@ def make_student(config, method, teacher, seed):
         random_state=seed,
         **params,
     )
+
+
+def _check_cv_folds(config, train_groups):
+    # GroupKFold needs a subject per fold; say so before the teacher trains.
+    n_subjects = np.unique(train_groups).size
+    if config.grid and config.cv_folds > n_subjects:
+        raise ConfigError(
+            f"--cv-folds {config.cv_folds} is more than the {n_subjects} training "
+            f"subjects of {config.protocol!r}; the grid search needs one subject per "
+            f"fold at least. Use --cv-folds {n_subjects} or less."
+        )
 
 
 def run_experiment(config, *, progress=True, on_run=None, log=None):
@@ -188,6 +253,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
             f"The training split of {config.protocol!r} holds {n_classes_train} "
             "class(es); at least two are needed. Is the data home complete?"
         )
+    _check_cv_folds(config, groups[train])
     log(
         f"{config.protocol}: {len(train)} training and {len(test)} test recordings, "
         f"{len(class_names)} classes"
@@ -215,6 +281,17 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
 
     n_steps = len(config.seeds) * (1 + len(config.methods))
     bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
+
+    def epochs(estimator, label):
+        # The bar's postfix says which model trains and at which epoch.
+        if not progress:
+            return estimator
+
+        def report(epoch, max_epochs):
+            bar.set_postfix_str(f"{label}, epoch {epoch}/{max_epochs}")
+
+        return with_epoch_progress(estimator, report)
+
     try:
         for seed in config.seeds:
             bar.set_postfix_str(f"seed {seed}: teacher ({teacher_name})")
@@ -225,6 +302,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 batch_size=config.batch_size,
                 random_state=seed,
             )
+            epochs(teacher, f"seed {seed}: teacher ({teacher_name})")
             start = time.perf_counter()
             teacher.fit(X_teacher[train], y[train])
             train_seconds = time.perf_counter() - start
@@ -249,7 +327,9 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 name = METHODS[method][0]
                 bar.set_postfix_str(f"seed {seed}: {name}")
                 log(f"seed {seed}: training the student, {name}")
-                student = make_student(config, method, teacher, seed)
+                student = epochs(
+                    make_student(config, method, teacher, seed), f"seed {seed}: {name}"
+                )
                 estimator = student
                 if method == "dask" and config.grid:
                     estimator = GridSearchCV(
