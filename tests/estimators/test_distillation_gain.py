@@ -78,3 +78,44 @@ def test_distilled_student_beats_the_student_alone(noisy_setting):
     mixed_up = _mean_accuracy(setting, "dask", setting["teacher_X"][order])
     assert mixed_up < dask - 0.05, (alone, dask, mixed_up)
     print(f"alone {alone:.3f} dask {dask:.3f} mixed-up {mixed_up:.3f}")
+
+
+@pytest.fixture(scope="module")
+def noisy_windows(noisy_setting):
+    """The same noisy-label setting, the student on raw augmented windows."""
+    data = make_multimodal_activities(n_recordings=4, random_state=0)
+    train, test = data.split("cross_subject")
+    return {
+        **noisy_setting,
+        "X_train": data.accelerometer[train],
+        "X_test": data.accelerometer[test],
+    }
+
+
+@pytest.mark.slow
+def test_augmented_distilled_student_beats_the_augmented_student_alone(
+    noisy_windows,
+):
+    def accuracy(distillation, teacher_X):
+        scores = []
+        for seed in SEEDS:
+            student = DistilledStudentClassifier(
+                noisy_windows["teacher"],
+                distillation=distillation,
+                max_epochs=20,
+                random_state=seed,
+                module__width=8,
+            )  # default augmentation and magnitude channel
+            student.fit(
+                noisy_windows["X_train"], noisy_windows["y_noisy"], teacher_X=teacher_X
+            )
+            assert student.net_.module_.augmentation is not None
+            scores.append(
+                student.score(noisy_windows["X_test"], noisy_windows["y_test"])
+            )
+        return np.mean(scores)
+
+    alone = accuracy("none", None)
+    kd = accuracy("kd", noisy_windows["teacher_X"])
+    print(f"raw windows, augmented: alone {alone:.3f} kd {kd:.3f}")
+    assert kd >= alone + 0.05, (alone, kd)
