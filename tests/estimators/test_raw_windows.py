@@ -283,3 +283,24 @@ def test_one_cycle_schedule_warms_up_then_anneals():
     peak = int(np.argmax(lrs))
     assert 0 < peak < len(lrs) - 1 and max(lrs) == pytest.approx(0.01, rel=0.01)
     assert lrs[-1] < 0.01 * 1e-2
+
+
+def test_a_sensor_teacher_takes_the_augmentation_too():
+    X, y, _ = _windows()
+    teacher = TeacherClassifier(
+        "accelerometer",
+        augmentation=SensorAugmentation(),
+        max_epochs=2,
+        random_state=0,
+        **SMALL_SENSOR,
+    ).fit(X, y)
+    assert isinstance(teacher.net_.module_.augmentation, AugmentationLayer)
+    np.testing.assert_array_equal(teacher.predict_proba(X), teacher.predict_proba(X))
+    with pytest.raises(ValueError, match="mixup is a student option"):
+        TeacherClassifier(
+            "accelerometer", augmentation=SensorAugmentation(mixup=0.2), max_epochs=1
+        ).fit(X, y)
+    with pytest.raises(ValueError, match="is not a sensor"):
+        TeacherClassifier(
+            "skeleton", augmentation=SensorAugmentation(), max_epochs=1
+        ).fit(np.zeros((len(y), 4, 5, 3), np.float32), y)

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import (
     check_consistent_length,
     column_or_1d,
@@ -142,6 +142,12 @@ class TeacherClassifier(BaseNetClassifier):
         Where to train; ``"auto"`` takes a GPU when torch sees one.
     verbose : int, default=0
         0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
+    augmentation : SensorAugmentation or None, default=None
+        For a sensor modality, random variations of the windows applied in
+        training only (see :class:`~vskdlearn.augmentation.SensorAugmentation`;
+        its ``mixup`` is a student's option and is refused here). The network
+        is then a :class:`~vskdlearn.networks.StudentModel` around the
+        modality's network.
     **kwargs
         Keywords starting with ``module__``, ``optimizer__``, ``callbacks__``,
         ``iterator_train__`` or ``iterator_valid__``, forwarded to the skorch
@@ -189,6 +195,7 @@ class TeacherClassifier(BaseNetClassifier):
         "modality": [
             StrOptions({"skeleton", "video", "depth", "fusion", *SENSOR_MODALITIES})
         ],
+        "augmentation": [None, HasMethods(["to_torch"])],
     }
 
     __metadata_request__fit = {"groups": True}
@@ -210,9 +217,11 @@ class TeacherClassifier(BaseNetClassifier):
         random_state=None,
         device="cpu",
         verbose=0,
+        augmentation=None,
         **kwargs,
     ):
         self.modality = modality
+        self.augmentation = augmentation
         self.module = module
         self.max_epochs = max_epochs
         self.lr = lr
@@ -346,6 +355,27 @@ class TeacherClassifier(BaseNetClassifier):
             "fusion": FusionTeacher,
         }[_kind(self.modality)]
 
+    def _augmentation_wrap(self, X_net, seed):
+        """Put the network inside a StudentModel with the augmentation, if any."""
+        if self.augmentation is None:
+            return None
+        if self.modality not in SENSOR_MODALITIES:
+            raise ValueError(
+                f"augmentation= varies sensor windows; modality={self.modality!r} "
+                "is not a sensor. Drop augmentation=, or use a sensor modality "
+                f"({', '.join(SENSOR_MODALITIES)})."
+            )
+        if self.augmentation.mixup:
+            raise ValueError(
+                "The teacher trains on labels only: mixup is a student option. "
+                "Use SensorAugmentation(mixup=0) for the teacher."
+            )
+        from ..networks import StudentModel
+
+        stream = np.random.SeedSequence(seed).generate_state(1)[0]
+        layer = self.augmentation.to_torch(X_net.shape[1], seed=int(stream))
+        return lambda network: StudentModel(network, augmentation=layer)
+
     # -- fit ------------------------------------------------------------------
 
     def fit(self, X, y, groups=None):
@@ -380,9 +410,10 @@ class TeacherClassifier(BaseNetClassifier):
             else self.modality_shapes_[self.modality]
         )
         self.device_ = resolve_device(self.device)
+        wrap = self._augmentation_wrap(X_net, seed)
         with seeded_torch(seed, self.device_):
             module, self.embedding_dim_ = self._init_module(
-                X_net, input_shape, "teacher"
+                X_net, input_shape, "teacher", wrap=wrap
             )
             net = self._build_net(
                 _EmbeddingNet,
