@@ -96,13 +96,16 @@ def noisy_windows(noisy_setting):
 def test_augmented_distilled_student_beats_the_augmented_student_alone(
     noisy_windows,
 ):
+    # 40 epochs, chosen on the independent draw random_state=100: there
+    # alone 0.457, KD 0.617 (at 20 epochs 0.473 and 0.488: the teacher's
+    # gain needs the longer augmented training, as on UTD-MHAD).
     def accuracy(distillation, teacher_X):
         scores = []
         for seed in SEEDS:
             student = DistilledStudentClassifier(
                 noisy_windows["teacher"],
                 distillation=distillation,
-                max_epochs=20,
+                max_epochs=40,
                 random_state=seed,
                 module__width=8,
             )  # default augmentation and magnitude channel
