@@ -54,3 +54,42 @@ def test_design_snippet_on_utd_mhad(shared_datasets):
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
     # 27 actions: chance is 1/27 = 0.037; two epochs already do better.
     assert 1 / 27 < score <= 1, score
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_raw_window_contract_on_utd_mhad(shared_datasets):
+    """The wearable contract of DESIGN.md: raw windows, encoder inside."""
+    from vskdlearn import Modalities
+
+    root = shared_datasets / "utd_mhad"
+    if not root.is_dir():
+        pytest.skip(f"UTD-MHAD not found at {root}")
+    data = load_utd_mhad(root, modalities=("inertial", "skeleton"))
+    train, test = data.split("cross_subject")
+    fusion = Modalities(
+        skeleton=data.skeleton,
+        accelerometer=data.accelerometer,
+        gyroscope=data.gyroscope,
+    )
+    # Only the training lengths are cut, so that it runs in CI.
+    teacher = TeacherClassifier(modality="fusion", random_state=0, max_epochs=2).fit(
+        fusion[train], data.target[train]
+    )
+    student = DistilledStudentClassifier(
+        teacher=FrozenEstimator(teacher), random_state=0, max_epochs=3
+    )
+    student.fit(data.accelerometer[train], data.target[train], teacher_X=fusion[train])
+    score = student.score(data.accelerometer[test], data.target[test])
+    assert data.accelerometer.shape[1:] == (3, 128)
+    assert student.input_shape_ == (3, 128)
+    assert 1 / 27 < score <= 1, score
+    gaf_student = DistilledStudentClassifier(
+        teacher=FrozenEstimator(teacher),
+        encoder=GAFTransformer(image_size=32, method="both", scaling="fit"),
+        max_epochs=1,
+        random_state=0,
+    ).fit(data.accelerometer[train], data.target[train], teacher_X=fusion[train])
+    # 4 series (x, y, z, |a|) x (GASF, GADF), made per batch in the network.
+    assert gaf_student.net_.module_.backbone.input_shape == (8, 32, 32)
+    assert gaf_student.predict(data.accelerometer[test]).shape == (len(test),)
