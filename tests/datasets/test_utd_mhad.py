@@ -251,6 +251,23 @@ def test_cache_is_reused_and_invalidated(tmp_path):
     ]
 
 
+def test_cache_sees_an_in_place_edit_that_restores_size_and_mtime(tmp_path):
+    root = utd_tree(tmp_path / "u")
+    cache = tmp_path / "cache"
+    path = root / "Inertial" / "a1_s1_t1_inertial.mat"
+    d_iner = scipy.io.loadmat(path)["d_iner"]
+    stale = load_utd_mhad(root, cache=cache)
+    before = os.stat(path)
+    d_iner[:, 0] = 42.0
+    time.sleep(0.05)
+    scipy.io.savemat(path, {"d_iner": d_iner})  # same size: same layout
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    fresh = load_utd_mhad(root, cache=cache)
+    assert stale.accelerometer[0, 0, 0] != 42.0
+    assert fresh.accelerometer[0, 0, 0] == 42.0
+
+
 def test_damaged_cache_entry_is_rebuilt(tmp_path):
     root = utd_tree(tmp_path / "u")
     fresh = load_utd_mhad(root, cache=tmp_path / "c")
