@@ -172,21 +172,30 @@ def diverged_message(what, lr):
     )
 
 
+def extra_kwargs(estimator):
+    """The ``**kwargs`` an estimator was given: prefixed ones and misspellings.
+
+    Both are reported by ``get_params``, so that ``clone`` carries them: a
+    prefixed keyword must reach the clone's net, and a misspelt one (say
+    ``max_epoch=1``) must make the clone's ``fit`` refuse it as the
+    original's does, instead of training a GridSearchCV candidate with the
+    default silently.
+    """
+    params = set(estimator._get_param_names())
+    return {
+        k: v
+        for k, v in vars(estimator).items()
+        if k not in params and not k.endswith("_") and not k.startswith("_")
+    }
+
+
 def check_net_kwargs(estimator):
     """Refuse keywords that no prefix routes (they would be silently lost).
 
     Checked in ``fit``, not ``__init__``: scikit-learn estimators never raise
     at construction.
     """
-    params = set(estimator._get_param_names())
-    unknown = sorted(
-        k
-        for k in vars(estimator)
-        if k not in params
-        and not k.startswith(NET_PREFIXES)
-        and not k.endswith("_")
-        and not k.startswith("_")
-    )
+    unknown = sorted(k for k in extra_kwargs(estimator) if not k.startswith(NET_PREFIXES))
     if unknown:
         raise TypeError(
             f"{type(estimator).__name__} got unexpected keyword argument(s) "
@@ -278,9 +287,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
-        params.update(
-            {k: v for k, v in vars(self).items() if k.startswith(NET_PREFIXES)}
-        )
+        params.update(extra_kwargs(self))
         return params
 
     def set_params(self, **params):
