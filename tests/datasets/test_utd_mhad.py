@@ -430,3 +430,13 @@ def test_real_cached_second_load_is_fast(shared_datasets_module, tmp_path):
     elapsed = time.perf_counter() - start
     np.testing.assert_array_equal(first.skeleton, second.skeleton)
     assert elapsed < 1.0
+
+
+def test_variable_length_recordings_are_refused_by_the_estimators(tmp_path):
+    from vskdlearn import GAFTransformer, TeacherClassifier
+
+    data = load_utd_mhad(utd_tree(tmp_path), n_timestamps=None, n_frames=None)
+    with pytest.raises(ValueError, match="pass n_timestamps=|n_timestamps=128"):
+        GAFTransformer(image_size=16).fit(data.accelerometer)
+    with pytest.raises(ValueError, match="of different lengths"):
+        TeacherClassifier("skeleton").fit(data.skeleton, data.target)

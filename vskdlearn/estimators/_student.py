@@ -25,6 +25,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 from skorch.utils import to_tensor
 
 from ..losses._distillation import TERMS
+from .._validation import check_not_ragged
 from ..modalities import Modalities
 from ._base import (
     INDEX_KEY,
@@ -383,6 +384,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         )
 
     def _validate_predict_input(self, X):
+        check_not_ragged(X, "X", type(self).__name__)
         X = validate_data(
             self,
             X,
@@ -556,6 +558,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         self._validate_params()
         check_net_kwargs(self)
         self._check_weights()
+        check_not_ragged(X, "X", type(self).__name__)
         X, y = validate_data(
             self, X, y, allow_nd=True, dtype=np.float32, ensure_all_finite=True
         )
