@@ -150,7 +150,12 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         "scaling": [StrOptions({"sample", "fit"}), tuple, list],
         "sample_range": [tuple, list, None],
         "overlapping": ["boolean"],
-        "n_jobs": [Integral, None],
+        # As joblib takes them: 0 means nothing.
+        "n_jobs": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+            None,
+        ],
     }
 
     def __init__(
