@@ -442,6 +442,25 @@ def read_error(path, reason):
     return DatasetFileError(f"Could not read {path}: {reason}")
 
 
+MIN_SAMPLES = 2
+
+
+def check_enough_samples(count, path, what="samples"):
+    """Refuse a recording too short to be a series; every loader applies it.
+
+    One sample (or frame) resampled to ``n_timestamps`` is a constant window
+    that looks like data; kept as recorded it is no series either. Raised as
+    a :class:`DatasetFileError`, so ``on_error`` decides whether the load
+    stops or lists the recording as unreadable.
+    """
+    if count < MIN_SAMPLES:
+        raise read_error(
+            path,
+            f"{count} {what}, fewer than {MIN_SAMPLES}: too short to be a "
+            "recording over time (truncated file?)",
+        )
+
+
 def resample_on_normalised_time(values, n, times=None, kind="linear"):
     """Resample a recording (time on axis 0) to ``n`` samples over its span.
 

@@ -13,6 +13,7 @@ from ._base import (
     ActivityDataset,
     AlignmentFallbackWarning,
     ClippedValuesWarning,
+    check_enough_samples,
     check_length,
     check_modalities,
     check_on_error,
@@ -505,9 +506,8 @@ def _read_stamps(path):
 
 def _read_accelerometer(path, clip):
     table = read_whitespace_table(path, n_columns=4)
-    if table.shape[0] < 2:
-        raise read_error(path, "fewer than 2 samples")
     times, values = clean_times(table[:, 3], table[:, :3])
+    check_enough_samples(len(times), path, "accelerometer sample(s) at distinct times")
     n_clipped = 0
     if clip is not None:
         n_clipped = int((np.abs(values) > clip).sum())
@@ -522,6 +522,7 @@ def _read_mocap(path):
     times = None
     if table.shape[1] > 3 * N_MARKERS and last.min() > 1e9:
         times, markers = clean_times(last, markers)
+    check_enough_samples(len(markers), path, "motion capture frame(s)")
     occluded = (markers == 0).all(axis=2)
     n_occluded = int(occluded.sum())
     if n_occluded:
@@ -579,6 +580,7 @@ def _read_recording(index, key, settings):
     if "video" in modalities:
         folder = _camera_folder(settings["root"], settings["camera"], key)
         images = sorted(folder.glob("*.pgm"))
+        check_enough_samples(len(images), folder, "PGM frame(s)")
         times = stamps if stamps is not None and len(stamps) == len(images) else None
         streams.append(("video", times, images))
         row["n_video_frames"] = len(images)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._base import clean_times, read_error
+from ._base import check_enough_samples, clean_times, read_error
 
 __all__ = [
     "read_mat_variable",
@@ -189,6 +189,7 @@ def read_video(path, size=None):
         # A truncated file: keep the frames decoded before the damage.
     if not frames:
         raise read_error(path, "no decodable video frame")
+    check_enough_samples(len(frames), path, "decodable video frame(s)")
     if any(t is None for t in times) or np.any(np.diff(times) <= 0):
         times = np.arange(len(frames), dtype=np.float64)
     return np.stack(frames).transpose(0, 3, 1, 2), np.asarray(times, dtype=float)
@@ -236,4 +237,6 @@ def read_mmact_csv(path):
     if not np.isfinite(values).all():
         raise read_error(path, "NaN or infinite values")
     times = stamps.to_numpy().astype("datetime64[us]").astype(np.int64) / 1e6
-    return clean_times(times, values)
+    times, values = clean_times(times, values)
+    check_enough_samples(len(times), path, "distinct time stamps")
+    return times, values

@@ -11,6 +11,7 @@ from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
+    check_enough_samples,
     check_length,
     check_modalities,
     check_on_error,
@@ -447,6 +448,7 @@ def _read_recording(index, key, options):
                 f"d_iner has shape {inertial.shape}, expected (T, 6) "
                 "(acc x, y, z then gyro x, y, z)",
             )
+        check_enough_samples(len(inertial), path, "inertial sample(s)")
         series = resample_on_normalised_time(inertial.astype(np.float64), n_timestamps)
         parsed["accelerometer"] = np.ascontiguousarray(series[:, :3].T)
         parsed["gyroscope"] = np.ascontiguousarray(series[:, 3:].T)
@@ -459,11 +461,13 @@ def _read_recording(index, key, options):
                 path, f"d_skel has shape {skeleton.shape}, expected (20, 3, n_frames)"
             )
         frames = skeleton.transpose(2, 0, 1).astype(np.float64)
+        check_enough_samples(len(frames), path, "skeleton frame(s)")
         parsed["skeleton"] = resample_on_normalised_time(frames, n_frames)
         lengths["n_skeleton_frames"] = frames.shape[0]
     if "depth" in kinds:
         path = index["depth"][key]
         depth = read_mat_variable(path, "d_depth", ndim=3).transpose(2, 0, 1)
+        check_enough_samples(len(depth), path, "depth frame(s)")
         lengths["n_depth_frames"] = depth.shape[0]
         depth = resample_on_normalised_time(depth, n_frames, kind="nearest")
         parsed["depth"] = resize_image(depth, video_size, method="nearest")
