@@ -29,6 +29,7 @@ from ._base import (
     resize_image,
     samples_in_window,
     stack_or_objects,
+    walk,
     warn_missing,
 )
 from ._readers import read_large_whitespace_table, read_pgm, read_whitespace_table
@@ -107,9 +108,9 @@ def _name(key):
     return f"s{subject:02d}_a{action:02d}_r{repetition:02d}"
 
 
-def _index(root):
+def _index(root, on_error):
     index = {"acc": {}, "stamps": {}, "mocap": {}}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in walk(root, "Berkeley MHAD", on_error):
         dirs[:] = sorted(d for d in dirs if d.lower() not in _PRUNE)
         for name in files:
             if match := _ACC.match(name):
@@ -284,7 +285,7 @@ def load_berkeley_mhad(
         raise ValueError(f"align must be 'time_stamps' or 'normalised', got {align!r}.")
     check_on_error(on_error)
 
-    index = _index(root)
+    index = _index(root, on_error)
     _check_present(root, index, modalities, sensors, camera)
 
     missing, keys, files = [], [], []
@@ -311,7 +312,16 @@ def load_berkeley_mhad(
                     elif nothing:
                         reason = NOT_FOUND_AT_ALL
                     else:
-                        reason = "file not found: " + ", ".join(what)
+                        unreadable = [w for w in what if w.startswith("unreadable")]
+                        not_found = [w for w in what if w not in unreadable]
+                        reason = "; ".join(
+                            (
+                                ["file not found: " + ", ".join(not_found)]
+                                if not_found
+                                else []
+                            )
+                            + unreadable
+                        )
                     missing.append(
                         {
                             "recording": _name(key),
@@ -481,10 +491,18 @@ def _files_for(root, index, key, modalities, sensors, camera):
             absent.append(("mocap", f"moc_{name}.txt"))
     if "video" in modalities:
         folder = _camera_folder(root, camera, key)
-        images = sorted(folder.glob("*.pgm")) if folder.is_dir() else []
+        images = []
+        if folder.is_dir():
+            try:
+                os.listdir(folder)  # glob would yield nothing, silently
+            except OSError as exc:
+                absent.append(("video", f"unreadable folder {folder} ({exc.strerror})"))
+                images = None
+            else:
+                images = sorted(folder.glob("*.pgm"))
         if images:
             needed.extend(images)
-        else:
+        elif images is not None:
             absent.append(("video", f"{folder.relative_to(root)}/*.pgm"))
     if key in index["stamps"] and not absent:
         needed.append(index["stamps"][key])

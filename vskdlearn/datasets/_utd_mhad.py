@@ -1,6 +1,5 @@
 """UTD-MHAD: 27 actions, 8 subjects, 4 trials, Kinect v1 and a wearable IMU."""
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -23,6 +22,7 @@ from ._base import (
     resample_on_normalised_time,
     resize_image,
     stack_or_objects,
+    walk,
     warn_missing,
 )
 from ._fetch import fetch_archive, get_data_home
@@ -138,11 +138,11 @@ Inertial Sensor", IEEE International Conference on Image Processing (ICIP),
 """
 
 
-def _index(root):
+def _index(root, on_error):
     """Map file kind -> {(action, subject, trial): path}, searching all folders."""
     index = {kind: {} for kind in _KINDS}
     suffix_kind = {suffix: kind for kind, (suffix, _) in _KINDS.items()}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in walk(root, "UTD-MHAD", on_error):
         dirs.sort()
         for name in files:
             match = _NAME.match(name)
@@ -281,7 +281,7 @@ def load_utd_mhad(
 
     if "video" in modalities:
         _import_av()  # say what to install before reading anything
-    index = _index(root)
+    index = _index(root, on_error)
     for kind in kinds:
         if not index[kind]:
             raise FileNotFoundError(_expected_files_message(root, kind))
