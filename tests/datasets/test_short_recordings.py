@@ -54,7 +54,9 @@ def _berkeley_accelerometer(tmp_path):
     "make", [_utd_inertial, _utd_skeleton, _mmact_clip, _berkeley_accelerometer]
 )
 @pytest.mark.parametrize("n_timestamps", [None, "default"])
-def test_a_one_sample_recording_is_refused_naming_its_file(tmp_path, make, n_timestamps):
+def test_a_one_sample_recording_is_refused_naming_its_file(
+    tmp_path, make, n_timestamps
+):
     load, path, what = make(tmp_path)
     kwargs = {} if n_timestamps == "default" else {"n_timestamps": None}
     if make is _utd_skeleton and n_timestamps is None:

@@ -195,7 +195,9 @@ def check_net_kwargs(estimator):
     Checked in ``fit``, not ``__init__``: scikit-learn estimators never raise
     at construction.
     """
-    unknown = sorted(k for k in extra_kwargs(estimator) if not k.startswith(NET_PREFIXES))
+    unknown = sorted(
+        k for k in extra_kwargs(estimator) if not k.startswith(NET_PREFIXES)
+    )
     if unknown:
         raise TypeError(
             f"{type(estimator).__name__} got unexpected keyword argument(s) "

@@ -24,8 +24,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 from skorch.utils import to_tensor
 
-from ..losses._distillation import TERMS
 from .._validation import check_not_ragged
+from ..losses._distillation import TERMS
 from ..modalities import Modalities
 from ._base import (
     INDEX_KEY,
