@@ -509,7 +509,9 @@ def fetch_utd_mhad(
         Archive name (e.g. ``"Inertial.zip"``) to its SHA-256. The authors
         publish no checksums, so by default none is verified: a warning
         gives the digest of what was received, and it is recorded in
-        ``<data_home>/utd_mhad/.<archive>.sha256`` for later comparison.
+        ``<data_home>/utd_mhad/.<archive>.sha256``. A checksum given later,
+        once the archive is there, is compared with that record (a mismatch
+        raises an OSError).
     progress : bool, default=True
         Show a progress bar while downloading.
     **load_kwargs
@@ -530,6 +532,12 @@ def fetch_utd_mhad(
             else URL.format(archive=archive)
         )
         fetch_archive(
-            url, folder, sha256=checksums.get(f"{archive}.zip"), progress=progress
+            url,
+            folder,
+            sha256=checksums.get(f"{archive}.zip"),
+            progress=progress,
+            by_hand=f"extract it into {folder}, then load it with "
+            f"load_utd_mhad({str(folder)!r}) (fetch_utd_mhad downloads into "
+            "<data_home>/utd_mhad; pass data_home= to choose another folder)",
         )
     return load_utd_mhad(folder, modalities, data_home=data_home, **load_kwargs)
