@@ -1,4 +1,6 @@
+import os
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from vskdlearn.datasets._base import (
     resize_image,
     stack_or_objects,
 )
-from vskdlearn.datasets._cache import cache_key
+from vskdlearn.datasets._cache import CONTENT_HASH_LIMIT, cache_key
 from vskdlearn.datasets._readers import read_pgm
 
 
@@ -118,6 +120,37 @@ def test_cache_key_changes_with_the_package_version(tmp_path, monkeypatch):
     assert cache_key("loader", {"n": 1}, [path]) == key
     monkeypatch.setattr(vskdlearn, "__version__", "99.0")
     assert cache_key("loader", {"n": 1}, [path]) != key
+
+
+def _edit_in_place_keeping_size_and_mtime(path, content):
+    before = os.stat(path)
+    time.sleep(0.05)  # past the file system's time-stamp granularity
+    with open(path, "r+b") as stream:
+        stream.write(content)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("size", [5, CONTENT_HASH_LIMIT + 1])
+def test_cache_key_sees_an_edit_that_keeps_size_and_mtime(tmp_path, size):
+    # Small files by their content and status-change time, large ones by the
+    # status-change time alone.
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"1" * size)
+    key = cache_key("loader", {}, [path])
+    _edit_in_place_keeping_size_and_mtime(path, b"9")
+    assert cache_key("loader", {}, [path]) != key
+
+
+def test_cache_key_sees_a_file_replaced_by_another(tmp_path):
+    path, other = tmp_path / "f.txt", tmp_path / "g.txt"
+    path.write_bytes(b"1 2 3")
+    key = cache_key("loader", {}, [path])
+    other.write_bytes(b"1 2 3")
+    os.utime(other, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns))
+    os.replace(other, path)  # same path, size, mtime and content; a new inode
+    assert cache_key("loader", {}, [path]) != key
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 import hashlib
 import http.server
 import io
+import re
 import tarfile
 import threading
 import zipfile
@@ -180,16 +181,78 @@ def test_fetch_utd_mhad_from_a_mirror(server, tmp_path):
     assert requests[2:] == ["/Inertial.zip"]
 
 
-def test_vskd_fetch_downloads_and_says_what_to_run(server, tmp_path, capsys):
-    from vskdlearn import cli
-
-    url, www, requests = server
+def _utd_archives(tmp_path, www):
     tree = utd_tree(tmp_path / "built", actions=(1,), subjects=(1, 2), trials=(1,))
+    checksums = {}
     for folder in ("Inertial", "Skeleton"):
         members = {
             f"{folder}/{p.name}": p.read_bytes() for p in (tree / folder).iterdir()
         }
-        _zip(www / f"{folder}.zip", members)
+        checksums[f"{folder}.zip"] = _zip(www / f"{folder}.zip", members)
+    return checksums
+
+
+@pytest.mark.filterwarnings("ignore::vskdlearn.datasets.MissingRecordingsWarning")
+def test_a_checksum_given_once_the_archives_are_there_is_verified(server, tmp_path):
+    url, www, requests = server
+    checksums = _utd_archives(tmp_path, www)
+    home = tmp_path / "home"
+    with pytest.warns(UserWarning, match="cannot be verified"):
+        fetch_utd_mhad(data_home=home, base_url=url, progress=False)
+    # The right checksums pass without a download, the wrong one is refused.
+    fetch_utd_mhad(data_home=home, base_url=url, checksums=checksums)
+    assert len(requests) == 2
+    wrong = {**checksums, "Skeleton.zip": "f" * 64}
+    with pytest.raises(
+        OSError,
+        match=f"Skeleton.zip .* SHA-256 {checksums['Skeleton.zip']}, not the f{{64}} given.*delete",
+    ):
+        fetch_utd_mhad(data_home=home, base_url=url, checksums=wrong)
+    assert len(requests) == 2
+
+
+def test_a_marker_without_a_digest_cannot_vouch_for_a_checksum(server, tmp_path):
+    url, www, requests = server
+    digest = _zip(www / "a.zip", {"f.txt": b"data"})
+    target = tmp_path / "t"
+    target.mkdir()
+    (target / ".a.zip.sha256").write_text("garbage\n")
+    fetch_archive(f"{url}/a.zip", target, sha256=digest, progress=False)
+    assert requests == ["/a.zip"]
+    assert (target / "f.txt").read_bytes() == b"data"
+
+
+def _refused_url():
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/Inertial.zip"
+
+
+@pytest.mark.parametrize("failure", ["404", "refused"])
+def test_download_errors_name_the_url_and_what_to_do(server, tmp_path, failure):
+    url, _, _ = server
+    address = f"{url}/Inertial.zip" if failure == "404" else _refused_url()
+    reason = "HTTP 404" if failure == "404" else "[Cc]onnection refused"
+    message = f"Could not download {re.escape(address)}: .*{reason}.*Check the address"
+    with pytest.raises(OSError, match=message + ".*download .* by hand"):
+        download(address, tmp_path / "x.zip", progress=False)
+    base = address.rsplit("/", 1)[0]
+    folder = re.escape(str(tmp_path / "home" / "utd_mhad"))
+    with pytest.raises(
+        OSError,
+        match=f"by hand .* and extract it into {folder}, then load it with load_utd_mhad",
+    ):
+        fetch_utd_mhad(data_home=tmp_path / "home", base_url=base, progress=False)
+
+
+def test_vskd_fetch_downloads_and_says_what_to_run(server, tmp_path, capsys):
+    from vskdlearn import cli
+
+    url, www, requests = server
+    _utd_archives(tmp_path, www)
     home = tmp_path / "home"
     argv = ["fetch", "utd-mhad", "--data-home", str(home), "--mirror", url]
     assert cli.main(argv) == 0

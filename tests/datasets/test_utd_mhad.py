@@ -251,6 +251,23 @@ def test_cache_is_reused_and_invalidated(tmp_path):
     ]
 
 
+def test_cache_sees_an_in_place_edit_that_restores_size_and_mtime(tmp_path):
+    root = utd_tree(tmp_path / "u")
+    cache = tmp_path / "cache"
+    path = root / "Inertial" / "a1_s1_t1_inertial.mat"
+    d_iner = scipy.io.loadmat(path)["d_iner"]
+    stale = load_utd_mhad(root, cache=cache)
+    before = os.stat(path)
+    d_iner[:, 0] = 42.0
+    time.sleep(0.05)
+    scipy.io.savemat(path, {"d_iner": d_iner})  # same size: same layout
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    fresh = load_utd_mhad(root, cache=cache)
+    assert stale.accelerometer[0, 0, 0] != 42.0
+    assert fresh.accelerometer[0, 0, 0] == 42.0
+
+
 def test_damaged_cache_entry_is_rebuilt(tmp_path):
     root = utd_tree(tmp_path / "u")
     fresh = load_utd_mhad(root, cache=tmp_path / "c")
@@ -413,3 +430,13 @@ def test_real_cached_second_load_is_fast(shared_datasets_module, tmp_path):
     elapsed = time.perf_counter() - start
     np.testing.assert_array_equal(first.skeleton, second.skeleton)
     assert elapsed < 1.0
+
+
+def test_variable_length_recordings_are_refused_by_the_estimators(tmp_path):
+    from vskdlearn import GAFTransformer, TeacherClassifier
+
+    data = load_utd_mhad(utd_tree(tmp_path), n_timestamps=None, n_frames=None)
+    with pytest.raises(ValueError, match="pass n_timestamps=|n_timestamps=128"):
+        GAFTransformer(image_size=16).fit(data.accelerometer)
+    with pytest.raises(ValueError, match="of different lengths"):
+        TeacherClassifier("skeleton").fit(data.skeleton, data.target)

@@ -392,3 +392,13 @@ def test_clone_keeps_a_frozen_teacher_and_clones_an_unfitted_one(frozen):
     assert cloned.teacher is not unfitted and cloned.teacher.max_epochs == 7
     params = DistilledStudentClassifier(unfitted).get_params()
     assert params["teacher__max_epochs"] == 7
+
+
+def test_a_clone_refuses_a_misspelt_keyword_of_the_student_or_its_teacher(paired):
+    images, skeleton, y = paired
+    student = DistilledStudentClassifier(distillation="none", max_epoch=1)  # sic
+    with pytest.raises(TypeError, match=r"\['max_epoch'\]"):
+        clone(student).fit(images, y)
+    student = DistilledStudentClassifier(TeacherClassifier(lr_shedule=None))  # sic
+    with pytest.raises(TypeError, match=r"\['lr_shedule'\]"):
+        clone(student).fit(images, y, teacher_X=skeleton)

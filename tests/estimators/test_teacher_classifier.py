@@ -235,6 +235,18 @@ def test_unknown_keyword_is_refused_in_fit():
         teacher.fit(X, y)
 
 
+def test_a_clone_refuses_the_unknown_keyword_too():
+    # clone, GridSearchCV and cross_val_score rebuild the estimator from
+    # get_params; a misspelling dropped there would train with the default.
+    X, y = _series()
+    teacher = TeacherClassifier("accelerometer", max_epoch=5)  # sic
+    assert teacher.get_params()["max_epoch"] == 5
+    with pytest.raises(TypeError, match=r"\['max_epoch'\]"):
+        clone(teacher).fit(X, y)
+    with pytest.raises(TypeError, match=r"\['max_epoch'\]"):
+        cross_val_score(teacher, X, y, cv=2, error_score="raise")
+
+
 def test_cuda_asked_for_without_a_gpu():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")

@@ -281,6 +281,7 @@ def with_value(value, sample, channel, time):
         ({"image_size": 1.5}, X3, "'image_size' parameter of GAFTransformer must be"),
         ({"image_size": "64"}, X3, "'image_size' parameter of GAFTransformer must be"),
         ({"n_jobs": 1.5}, X3, "'n_jobs' parameter of GAFTransformer must be"),
+        ({"n_jobs": 0}, X3, "'n_jobs' parameter of GAFTransformer must be an int in"),
         (
             {"overlapping": "yes"},
             X3,

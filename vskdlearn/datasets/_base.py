@@ -235,6 +235,50 @@ def check_root(root, dataset, hint):
     return path.resolve()
 
 
+def walk(root, dataset, on_error):
+    """``os.walk`` for the loaders' file indexes, with nothing silent.
+
+    Symbolic links to folders are followed (a copy whose ``Inertial/`` links
+    to another disk is a normal layout), each real folder once, so a link
+    loop ends. A folder that cannot be listed would otherwise be skipped
+    silently and its recordings reported as missing files: it stops the load
+    (``on_error="raise"``) or is named in a :class:`MissingRecordingsWarning`.
+    """
+    seen, unreadable = set(), []
+    for folder, dirs, files in os.walk(
+        root, onerror=unreadable.append, followlinks=True
+    ):
+        try:
+            status = os.stat(folder)
+        except OSError as exc:
+            unreadable.append(exc)
+            dirs[:] = []
+            continue
+        if (status.st_dev, status.st_ino) in seen:
+            dirs[:] = []  # reached again through a link
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        yield folder, dirs, files
+    if not unreadable:
+        return
+    folders = [f"{exc.filename} ({exc.strerror or exc})" for exc in unreadable]
+    if on_error == "raise":
+        first = unreadable[0]
+        error = PermissionError if isinstance(first, PermissionError) else OSError
+        raise error(
+            f"{dataset}: cannot read the folder(s)\n{listing(folders)}\nunder "
+            f"{root}, so the recordings in them would look missing. Give read "
+            f"access (e.g. chmod -R u+rX '{first.filename}'), or pass "
+            "on_error='warn' to load the rest."
+        )
+    warnings.warn(
+        f"{dataset}: cannot read the folder(s)\n{listing(folders)}\nunder {root}; "
+        "the recordings in them are left out (listed as missing files).",
+        MissingRecordingsWarning,
+        stacklevel=4,
+    )
+
+
 def check_modalities(modalities, allowed, dataset):
     if isinstance(modalities, str):
         modalities = (modalities,)
@@ -442,6 +486,25 @@ def read_recordings(keys, read_one, name_of, names, on_error):
 
 def read_error(path, reason):
     return DatasetFileError(f"Could not read {path}: {reason}")
+
+
+MIN_SAMPLES = 2
+
+
+def check_enough_samples(count, path, what="samples"):
+    """Refuse a recording too short to be a series; every loader applies it.
+
+    One sample (or frame) resampled to ``n_timestamps`` is a constant window
+    that looks like data; kept as recorded it is no series either. Raised as
+    a :class:`DatasetFileError`, so ``on_error`` decides whether the load
+    stops or lists the recording as unreadable.
+    """
+    if count < MIN_SAMPLES:
+        raise read_error(
+            path,
+            f"{count} {what}, fewer than {MIN_SAMPLES}: too short to be a "
+            "recording over time (truncated file?)",
+        )
 
 
 def resample_on_normalised_time(values, n, times=None, kind="linear"):

@@ -14,6 +14,7 @@ from ._base import (
     AlignmentFallbackWarning,
     ClippedValuesWarning,
     DatasetFileError,
+    check_enough_samples,
     check_length,
     check_modalities,
     check_on_error,
@@ -29,6 +30,7 @@ from ._base import (
     resize_image,
     samples_in_window,
     stack_or_objects,
+    walk,
     warn_missing,
 )
 from ._readers import read_large_whitespace_table, read_pgm, read_whitespace_table
@@ -107,9 +109,9 @@ def _name(key):
     return f"s{subject:02d}_a{action:02d}_r{repetition:02d}"
 
 
-def _index(root):
+def _index(root, on_error):
     index = {"acc": {}, "stamps": {}, "mocap": {}}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in walk(root, "Berkeley MHAD", on_error):
         dirs[:] = sorted(d for d in dirs if d.lower() not in _PRUNE)
         for name in files:
             if match := _ACC.match(name):
@@ -284,7 +286,7 @@ def load_berkeley_mhad(
         raise ValueError(f"align must be 'time_stamps' or 'normalised', got {align!r}.")
     check_on_error(on_error)
 
-    index = _index(root)
+    index = _index(root, on_error)
     _check_present(root, index, modalities, sensors, camera)
 
     missing, keys, files = [], [], []
@@ -311,7 +313,16 @@ def load_berkeley_mhad(
                     elif nothing:
                         reason = NOT_FOUND_AT_ALL
                     else:
-                        reason = "file not found: " + ", ".join(what)
+                        unreadable = [w for w in what if w.startswith("unreadable")]
+                        not_found = [w for w in what if w not in unreadable]
+                        reason = "; ".join(
+                            (
+                                ["file not found: " + ", ".join(not_found)]
+                                if not_found
+                                else []
+                            )
+                            + unreadable
+                        )
                     missing.append(
                         {
                             "recording": _name(key),
@@ -481,10 +492,18 @@ def _files_for(root, index, key, modalities, sensors, camera):
             absent.append(("mocap", f"moc_{name}.txt"))
     if "video" in modalities:
         folder = _camera_folder(root, camera, key)
-        images = sorted(folder.glob("*.pgm")) if folder.is_dir() else []
+        images = []
+        if folder.is_dir():
+            try:
+                os.listdir(folder)  # glob would yield nothing, silently
+            except OSError as exc:
+                absent.append(("video", f"unreadable folder {folder} ({exc.strerror})"))
+                images = None
+            else:
+                images = sorted(folder.glob("*.pgm"))
         if images:
             needed.extend(images)
-        else:
+        elif images is not None:
             absent.append(("video", f"{folder.relative_to(root)}/*.pgm"))
     if key in index["stamps"] and not absent:
         needed.append(index["stamps"][key])
@@ -506,9 +525,8 @@ def _read_stamps(path):
 
 def _read_accelerometer(path, clip):
     table = read_whitespace_table(path, n_columns=4)
-    if table.shape[0] < 2:
-        raise read_error(path, "fewer than 2 samples")
     times, values = clean_times(table[:, 3], table[:, :3])
+    check_enough_samples(len(times), path, "accelerometer sample(s) at distinct times")
     n_clipped = 0
     if clip is not None:
         n_clipped = int((np.abs(values) > clip).sum())
@@ -523,6 +541,7 @@ def _read_mocap(path):
     times = None
     if table.shape[1] > 3 * N_MARKERS and last.min() > 1e9:
         times, markers = clean_times(last, markers)
+    check_enough_samples(len(markers), path, "motion capture frame(s)")
     occluded = (markers == 0).all(axis=2)
     n_occluded = int(occluded.sum())
     if n_occluded:
@@ -580,6 +599,7 @@ def _read_recording(index, key, settings):
     if "video" in modalities:
         folder = _camera_folder(settings["root"], settings["camera"], key)
         images = sorted(folder.glob("*.pgm"))
+        check_enough_samples(len(images), folder, "PGM frame(s)")
         times = stamps if stamps is not None and len(stamps) == len(images) else None
         streams.append(("video", times, images))
         row["n_video_frames"] = len(images)

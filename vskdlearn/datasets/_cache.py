@@ -2,8 +2,9 @@
 
 The key hashes the loader's name, the package version (a new release never
 serves arrays parsed by older code), the options that change the arrays,
-and for every input file its path, size and modification time, so a changed,
-added or removed file invalidates the entry. Entries are ``.npz``
+and for every input file its path, device, inode, size, modification and
+status-change times, and its content when it is small (see
+:func:`cache_key`), so a changed, added or removed file invalidates the entry. Entries are ``.npz``
 files written without pickling (variable-length recordings are stored
 concatenated, with their lengths), so loading an entry never runs code.
 """
@@ -36,14 +37,35 @@ def resolve_cache_dir(cache, data_home):
     raise ValueError(f"cache must be True, False or a folder path, got {cache!r}.")
 
 
+# Files up to this size are keyed by their content too. That covers every
+# sensor, skeleton and time-stamp file of the releases (a few kB each), so
+# hashing them costs little beside a hit; videos and depth archives are keyed
+# by their status only.
+CONTENT_HASH_LIMIT = 1 << 20
+
+
 def cache_key(loader, options, files):
-    """Hash of the loader, package version, options and files' (path, size, mtime)."""
+    """Hash of the loader, package version, options and the files' identity.
+
+    A file's identity is its path, device, inode, size, modification time and
+    status-change time, plus its content when it has at most
+    ``CONTENT_HASH_LIMIT`` bytes. The modification time alone is not enough:
+    an in-place edit of the same size followed by ``touch -d``/``os.utime``
+    restores it, but the status-change time (which no user call can set) and
+    the content still move.
+    """
     digest = hashlib.sha256()
     header = [loader, CACHE_FORMAT, vskdlearn.__version__, options]
     digest.update(json.dumps(header, default=str).encode())
     for path in sorted(str(f) for f in files):
         stat = os.stat(path)
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(
+            f"{path}\0{stat.st_dev}\0{stat.st_ino}\0{stat.st_size}\0"
+            f"{stat.st_mtime_ns}\0{stat.st_ctime_ns}\n".encode()
+        )
+        if stat.st_size <= CONTENT_HASH_LIMIT:
+            with open(path, "rb") as stream:
+                digest.update(hashlib.sha256(stream.read()).digest())
     return digest.hexdigest()[:32]
 
 

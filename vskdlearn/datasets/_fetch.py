@@ -2,8 +2,10 @@
 
 import hashlib
 import os
+import re
 import shutil
 import tarfile
+import urllib.error
 import urllib.request
 import warnings
 import zipfile
@@ -41,13 +43,25 @@ def clear_data_home(data_home=None):
     shutil.rmtree(get_data_home(data_home))
 
 
-def download(url, target, sha256=None, progress=True, timeout=60):
+def _what_to_do(url, by_hand):
+    return (
+        "Check the address (a typo in base_url? the file moved?) and the network "
+        "connection (offline? a proxy or firewall?), then try again; or download "
+        f"{url} by hand (e.g. in a browser) and "
+        + (by_hand or "put it where it is expected")
+        + "."
+    )
+
+
+def download(url, target, sha256=None, progress=True, timeout=60, by_hand=None):
     """Download ``url`` to ``target``, checking its SHA-256 when one is known.
 
     The file is written to ``target.part`` and renamed once complete and
     verified, so an interrupted download never looks finished. Returns the
     SHA-256 of the file. With ``sha256=None`` nothing can be verified: a
-    warning says so and gives the digest of what was received.
+    warning says so and gives the digest of what was received. A failed
+    request raises an OSError naming the URL and saying what to do;
+    ``by_hand`` completes "download it by hand and ...".
     """
     from tqdm.auto import tqdm
 
@@ -78,6 +92,18 @@ def download(url, target, sha256=None, progress=True, timeout=60):
                 raise OSError(
                     f"Download of {url} ended early ({received} of {total} bytes)."
                 )
+    except urllib.error.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise OSError(
+            f"Could not download {url}: the server answered HTTP {exc.code} "
+            f"({exc.reason}). {_what_to_do(url, by_hand)}"
+        ) from exc
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        partial.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", None) or exc
+        raise OSError(
+            f"Could not download {url}: {reason}. {_what_to_do(url, by_hand)}"
+        ) from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -151,19 +177,45 @@ def extract(archive, target):
     raise ValueError(f"{archive} is neither a zip nor a tar archive.")
 
 
-def fetch_archive(url, folder, *, sha256=None, progress=True, keep_archive=False):
+def _recorded_digest(marker):
+    """The SHA-256 a marker recorded, or None if it is not readable as one."""
+    try:
+        fields = marker.read_text().split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if fields and re.fullmatch(r"[0-9a-f]{64}", fields[0]):
+        return fields[0]
+    return None
+
+
+def fetch_archive(
+    url, folder, *, sha256=None, progress=True, keep_archive=False, by_hand=None
+):
     """Download an archive once into ``folder`` and extract it there.
 
     A marker file records the archive's SHA-256 after a successful
-    extraction, so a second call does nothing.
+    extraction, so a second call downloads nothing; a ``sha256`` given to
+    that call is checked against the recorded one (a checksum given is
+    always verified, never skipped because the files are already there).
     """
     folder = Path(folder)
     name = PurePosixPath(urllib.request.urlparse(url).path).name or "download"
     marker = folder / f".{name}.sha256"
     if marker.exists():
-        return folder
+        recorded = _recorded_digest(marker)
+        if sha256 is None or recorded == sha256.lower():
+            return folder
+        if recorded is not None:
+            raise OSError(
+                f"Checksum mismatch for {name} in {folder}: it was downloaded and "
+                f"extracted with SHA-256 {recorded}, not the {sha256} given. If "
+                "the given checksum is right, the copy there is another version: "
+                f"delete {marker} (and the extracted files) to download it again; "
+                "otherwise correct the checksum."
+            )
+        # A marker that records no digest cannot vouch for anything: refetch.
     archive = folder / name
-    digest = download(url, archive, sha256=sha256, progress=progress)
+    digest = download(url, archive, sha256=sha256, progress=progress, by_hand=by_hand)
     try:
         extract(archive, folder)
     finally:

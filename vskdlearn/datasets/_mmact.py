@@ -1,6 +1,5 @@
 """MMAct: 20 subjects, 4 scenes, 5 sessions; phone, watch and 4 cameras."""
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -22,6 +21,7 @@ from ._base import (
     resample_on_normalised_time,
     samples_in_window,
     stack_or_objects,
+    walk,
     warn_missing,
 )
 from ._readers import _import_av, read_mmact_csv, read_video
@@ -120,12 +120,12 @@ def _parts(path, root):
     return source, factors
 
 
-def _index(root):
+def _index(root, on_error):
     """modality -> {(subject, scene, session, action): path}; video by camera."""
     index = {modality: {} for modality in _SOURCES}
     videos = {}
     duplicates, misplaced = [], []
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in walk(root, "MMAct", on_error):
         dirs.sort()
         for name in sorted(files):
             path = Path(folder) / name
@@ -281,7 +281,7 @@ def load_mmact(
 
     if "video" in modalities:
         _import_av()  # say what to install before reading anything
-    index, videos = _index(root)
+    index, videos = _index(root, on_error)
     slots = {m: index[m] for m in modalities if m in _SOURCES}
     if "video" in modalities:
         slots["video"] = videos.get(int(camera), {})

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._base import clean_times, read_error
+from ._base import check_enough_samples, clean_times, read_error
 
 __all__ = [
     "read_mat_variable",
@@ -189,6 +189,7 @@ def read_video(path, size=None):
         # A truncated file: keep the frames decoded before the damage.
     if not frames:
         raise read_error(path, "no decodable video frame")
+    check_enough_samples(len(frames), path, "decodable video frame(s)")
     if any(t is None for t in times) or np.any(np.diff(times) <= 0):
         times = np.arange(len(frames), dtype=np.float64)
     return np.stack(frames).transpose(0, 3, 1, 2), np.asarray(times, dtype=float)
@@ -211,7 +212,11 @@ def read_mmact_csv(path):
     are averaged.
     """
     try:
-        table = pd.read_csv(path, header=None, dtype=str, skip_blank_lines=True)
+        # No NA parsing: pandas would turn a written "nan" into a missing
+        # field, reported as a short line.
+        table = pd.read_csv(
+            path, header=None, dtype=str, skip_blank_lines=True, keep_default_na=False
+        )
     except pd.errors.EmptyDataError:
         raise read_error(path, "the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -220,9 +225,12 @@ def read_mmact_csv(path):
         raise read_error(
             path, f"{table.shape[1]} columns, expected 4 (time,x,y,z) per row"
         )
-    if table.isna().to_numpy().any():
-        line = int(np.flatnonzero(table.isna().to_numpy().any(axis=1))[0]) + 1
-        raise read_error(path, f"line {line} is short (expected time,x,y,z)")
+    empty = (table.isna() | (table == "")).to_numpy()
+    if empty.any():
+        line = int(np.flatnonzero(empty.any(axis=1))[0]) + 1
+        raise read_error(
+            path, f"line {line} is short or has an empty field (expected time,x,y,z)"
+        )
     try:
         stamps = pd.to_datetime(table[0], format="%Y%m%d_%H:%M:%S.%f")
     except (ValueError, TypeError) as exc:
@@ -234,6 +242,13 @@ def read_mmact_csv(path):
     except ValueError as exc:
         raise read_error(path, f"non-numeric value ({exc})") from None
     if not np.isfinite(values).all():
-        raise read_error(path, "NaN or infinite values")
+        row, column = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
+        raise read_error(
+            path,
+            f"line {row + 1} has {table.iat[row, column + 1]!r} as "
+            f"{'xyz'[column]}: not a number (NaN) or infinite",
+        )
     times = stamps.to_numpy().astype("datetime64[us]").astype(np.int64) / 1e6
-    return clean_times(times, values)
+    times, values = clean_times(times, values)
+    check_enough_samples(len(times), path, "distinct time stamps")
+    return times, values

@@ -1,6 +1,5 @@
 """UTD-MHAD: 27 actions, 8 subjects, 4 trials, Kinect v1 and a wearable IMU."""
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -12,6 +11,7 @@ from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
     DatasetFileError,
+    check_enough_samples,
     check_length,
     check_modalities,
     check_on_error,
@@ -23,6 +23,7 @@ from ._base import (
     resample_on_normalised_time,
     resize_image,
     stack_or_objects,
+    walk,
     warn_missing,
 )
 from ._fetch import fetch_archive, get_data_home
@@ -138,11 +139,11 @@ Inertial Sensor", IEEE International Conference on Image Processing (ICIP),
 """
 
 
-def _index(root):
+def _index(root, on_error):
     """Map file kind -> {(action, subject, trial): path}, searching all folders."""
     index = {kind: {} for kind in _KINDS}
     suffix_kind = {suffix: kind for kind, (suffix, _) in _KINDS.items()}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in walk(root, "UTD-MHAD", on_error):
         dirs.sort()
         for name in files:
             match = _NAME.match(name)
@@ -281,7 +282,7 @@ def load_utd_mhad(
 
     if "video" in modalities:
         _import_av()  # say what to install before reading anything
-    index = _index(root)
+    index = _index(root, on_error)
     for kind in kinds:
         if not index[kind]:
             raise FileNotFoundError(_expected_files_message(root, kind))
@@ -448,6 +449,7 @@ def _read_recording(index, key, options):
                 f"d_iner has shape {inertial.shape}, expected (T, 6) "
                 "(acc x, y, z then gyro x, y, z)",
             )
+        check_enough_samples(len(inertial), path, "inertial sample(s)")
         series = resample_on_normalised_time(inertial.astype(np.float64), n_timestamps)
         parsed["accelerometer"] = np.ascontiguousarray(series[:, :3].T)
         parsed["gyroscope"] = np.ascontiguousarray(series[:, 3:].T)
@@ -460,11 +462,13 @@ def _read_recording(index, key, options):
                 path, f"d_skel has shape {skeleton.shape}, expected (20, 3, n_frames)"
             )
         frames = skeleton.transpose(2, 0, 1).astype(np.float64)
+        check_enough_samples(len(frames), path, "skeleton frame(s)")
         parsed["skeleton"] = resample_on_normalised_time(frames, n_frames)
         lengths["n_skeleton_frames"] = frames.shape[0]
     if "depth" in kinds:
         path = index["depth"][key]
         depth = read_mat_variable(path, "d_depth", ndim=3).transpose(2, 0, 1)
+        check_enough_samples(len(depth), path, "depth frame(s)")
         lengths["n_depth_frames"] = depth.shape[0]
         depth = resample_on_normalised_time(depth, n_frames, kind="nearest")
         parsed["depth"] = resize_image(depth, video_size, method="nearest")
@@ -506,7 +510,9 @@ def fetch_utd_mhad(
         Archive name (e.g. ``"Inertial.zip"``) to its SHA-256. The authors
         publish no checksums, so by default none is verified: a warning
         gives the digest of what was received, and it is recorded in
-        ``<data_home>/utd_mhad/.<archive>.sha256`` for later comparison.
+        ``<data_home>/utd_mhad/.<archive>.sha256``. A checksum given later,
+        once the archive is there, is compared with that record (a mismatch
+        raises an OSError).
     progress : bool, default=True
         Show a progress bar while downloading.
     **load_kwargs
@@ -527,6 +533,12 @@ def fetch_utd_mhad(
             else URL.format(archive=archive)
         )
         fetch_archive(
-            url, folder, sha256=checksums.get(f"{archive}.zip"), progress=progress
+            url,
+            folder,
+            sha256=checksums.get(f"{archive}.zip"),
+            progress=progress,
+            by_hand=f"extract it into {folder}, then load it with "
+            f"load_utd_mhad({str(folder)!r}) (fetch_utd_mhad downloads into "
+            "<data_home>/utd_mhad; pass data_home= to choose another folder)",
         )
     return load_utd_mhad(folder, modalities, data_home=data_home, **load_kwargs)

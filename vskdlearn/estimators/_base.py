@@ -25,6 +25,7 @@ subclass of ``skorch.NeuralNetClassifier``. The reasons:
 import contextlib
 import copy
 import inspect
+import math
 import signal
 import threading
 import types
@@ -121,7 +122,40 @@ class _EmbeddingNet(NeuralNetClassifier):
             super().partial_fit(X, y, classes=classes, **fit_params)
         if ctrl_c.pressed:
             raise KeyboardInterrupt
+        self._check_scores_finite(X)
         return self
+
+    # Divergence must stop a fit, not hand back a model whose every
+    # probability is NaN. Two checks, both cheap: the batch losses skorch
+    # already holds as Python floats, once per epoch; and, once training has
+    # ended (after the callbacks, so after EarlyStopping restored its best
+    # weights), the scores of one batch in evaluation mode, where huge but
+    # finite weights overflow through batch norm's running statistics.
+    def on_epoch_end(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+        losses = [
+            b["train_loss"] for b in self.history[-1]["batches"] if "train_loss" in b
+        ]
+        bad = next((v for v in losses if not math.isfinite(v)), None)
+        if bad is not None:
+            raise FloatingPointError(
+                diverged_message(
+                    f"the training loss became {bad} in epoch {len(self.history)}",
+                    self.lr,
+                )
+            )
+
+    def _check_scores_finite(self, X):
+        out = next(iter(self.forward_iter(X, training=False)), None)
+        logits = out[0] if isinstance(out, (tuple, list)) else out
+        if logits is not None and not torch.isfinite(logits).all():
+            raise FloatingPointError(
+                diverged_message(
+                    "after training the network's scores are not finite (nan or "
+                    "inf) even on training samples",
+                    self.lr,
+                )
+            )
 
     def infer(self, x, **fit_params):
         return call_module(self.module_, x, device=self.device, **fit_params)
@@ -147,20 +181,39 @@ class PositionSplit:
         return Subset(dataset, self.train), Subset(dataset, self.valid)
 
 
+def diverged_message(what, lr):
+    return (
+        f"Training diverged: {what}. Lower the learning rate (lr={lr:g} now; "
+        "try ten times smaller), and check the inputs for extreme values "
+        "(standardise or scale them, e.g. GAFTransformer's default scaling)."
+    )
+
+
+def extra_kwargs(estimator):
+    """The ``**kwargs`` an estimator was given: prefixed ones and misspellings.
+
+    Both are reported by ``get_params``, so that ``clone`` carries them: a
+    prefixed keyword must reach the clone's net, and a misspelt one (say
+    ``max_epoch=1``) must make the clone's ``fit`` refuse it as the
+    original's does, instead of training a GridSearchCV candidate with the
+    default silently.
+    """
+    params = set(estimator._get_param_names())
+    return {
+        k: v
+        for k, v in vars(estimator).items()
+        if k not in params and not k.endswith("_") and not k.startswith("_")
+    }
+
+
 def check_net_kwargs(estimator):
     """Refuse keywords that no prefix routes (they would be silently lost).
 
     Checked in ``fit``, not ``__init__``: scikit-learn estimators never raise
     at construction.
     """
-    params = set(estimator._get_param_names())
     unknown = sorted(
-        k
-        for k in vars(estimator)
-        if k not in params
-        and not k.startswith(NET_PREFIXES)
-        and not k.endswith("_")
-        and not k.startswith("_")
+        k for k in extra_kwargs(estimator) if not k.startswith(NET_PREFIXES)
     )
     if unknown:
         raise TypeError(
@@ -253,9 +306,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
-        params.update(
-            {k: v for k, v in vars(self).items() if k.startswith(NET_PREFIXES)}
-        )
+        params.update(extra_kwargs(self))
         return params
 
     def set_params(self, **params):
@@ -507,6 +558,17 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         self.net_.module_.eval()
         with torch.no_grad(), seeded_torch(None, self.device_):
             logits, embedding = self.net_.forward(X_net, training=False)
+        finite = torch.isfinite(logits).all(dim=1)
+        if not finite.all():
+            # Never NaN probabilities: say which samples and why instead.
+            bad = np.flatnonzero(~finite.numpy())
+            raise ValueError(
+                f"The network's scores are not finite (nan or inf) for {len(bad)} "
+                f"of {len(finite)} samples (the first at position {bad[0]}); "
+                "these samples are far outside the range seen in fit, or the "
+                "network's weights are. Scale X as for fit, or refit with a "
+                "lower lr."
+            )
         return logits, embedding
 
     def predict_logits_and_embeddings(self, X):

@@ -25,6 +25,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
+from .._validation import check_not_ragged
 from ..augmentation import SensorAugmentation
 from ..losses._distillation import TERMS
 from ..modalities import Modalities
@@ -447,6 +448,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         )
 
     def _validate_predict_input(self, X):
+        check_not_ragged(X, "X", type(self).__name__)
         X = validate_data(
             self,
             X,
@@ -680,6 +682,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         self._validate_params()
         check_net_kwargs(self)
         self._check_weights()
+        check_not_ragged(X, "X", type(self).__name__)
         X, y = validate_data(
             self, X, y, allow_nd=True, dtype=np.float32, ensure_all_finite=True
         )

@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._validation import check_not_ragged
 from ..modalities import Modalities
 from ._base import (
     BaseNetClassifier,
@@ -252,6 +253,7 @@ class TeacherClassifier(BaseNetClassifier):
         arrays = {}
         for name in bundle.names:
             kind = _kind(name)
+            check_not_ragged(bundle[name], f"X[{name!r}]", type(self).__name__)
             array = check_array(
                 bundle[name],
                 input_name=f"X[{name!r}]",
@@ -287,6 +289,7 @@ class TeacherClassifier(BaseNetClassifier):
         if self.modality == "fusion":
             return self._validate_bundle(X, reset=reset)
         self._refuse_bundle(X)
+        check_not_ragged(X, "X", type(self).__name__)
         kind = _kind(self.modality)
         X = validate_data(
             self,
@@ -323,6 +326,7 @@ class TeacherClassifier(BaseNetClassifier):
             check_consistent_length(next(iter(X_net.values())), y)
             return X_net, y
         self._refuse_bundle(X)
+        check_not_ragged(X, "X", type(self).__name__)
         kind = _kind(self.modality)
         X, y = validate_data(
             self,

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .._validation import check_not_ragged
 from ._kernel import (
     check_sample_range,
     check_scaling,
@@ -149,7 +150,12 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         "scaling": [StrOptions({"sample", "fit"}), tuple, list],
         "sample_range": [tuple, list, None],
         "overlapping": ["boolean"],
-        "n_jobs": [Integral, None],
+        # As joblib takes them: 0 means nothing.
+        "n_jobs": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+            None,
+        ],
     }
 
     def __init__(
@@ -177,6 +183,7 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
 
     def _validate_series(self, X, reset, sample_range):
         """X as a float 3-D array (n_samples, n_channels, n_timestamps)."""
+        check_not_ragged(X, "X", type(self).__name__)
         X_orig = X
         X = check_array(
             X,
