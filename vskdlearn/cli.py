@@ -20,7 +20,7 @@ DEMO = {
     "methods": ["alone", "kd", "rkd", "dask"],
     "seeds": [0, 1],
     "teacher_epochs": 15,
-    "student_epochs": 60,
+    "student_epochs": 40,
 }
 
 
