@@ -90,7 +90,11 @@ class SensorCNN(nn.Module):
 
     def forward_features(self, x):
         """Return the output of each convolution block, ``(batch, c_i, t_i)``."""
-        check_batch(x, self.input_shape, "SensorCNN")
+        # Eager mode only: TorchScript skips the block (an f-string message),
+        # and a trace would bake in the batch size.
+        if not torch.jit.is_scripting():
+            if not torch.jit.is_tracing():
+                check_batch(x, self.input_shape, "SensorCNN")
         x = self.input_norm(x)
         maps = []
         for i, block in enumerate(self.blocks):
