@@ -228,14 +228,12 @@ def deployable(fitted):
         encoder_description = repr(gaf)
     elif getattr(estimator, "encoder_", None) is not None:
         encoder_description = repr(estimator.encoder_)
+    described = type(estimator).__name__
+    if gaf is not None:
+        described = f"Pipeline(GAFTransformer, {described})"
     metadata = {
         "vskdlearn_version": __version__,
-        "estimator": type(fitted).__name__
-        + (
-            ""
-            if estimator is fitted
-            else f"({type(gaf).__name__}, {type(estimator).__name__})"
-        ),
+        "estimator": described,
         "classes": json.dumps(np.asarray(estimator.classes_).tolist()),
         "input_name": INPUT_NAME,
         "input_shape": json.dumps(["batch", n_channels, n_timestamps]),
