@@ -21,15 +21,21 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# Inherited members are off by default, but not named here: Sphinx lets a
+# non-string default override a directive's own option, which would switch off
+# the estimator template's :inherited-members: (predict, score, embed, ...).
+autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-templates_path = []
+templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 
 html_theme = "pydata_sphinx_theme"
 html_static_path = ["_static"]
+html_css_files = ["vskdlearn.css"]
+# "predict", not "DistilledStudentClassifier.predict" cut off in the page's TOC.
+toc_object_entries_show_parents = "hide"
 html_title = "vskdlearn"
 
 # No network here: intersphinx inventories cannot be fetched, so none are named.

@@ -5,6 +5,7 @@ import re
 import signal
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,6 +15,7 @@ from vskdlearn.experiments import ExperimentConfig
 TINY = """\
 dataset = "synthetic"
 teacher = "skeleton"
+student = "small"
 methods = ["alone", "dask"]
 seeds = [0]
 image_size = 8
@@ -51,6 +53,10 @@ def run(capsys, *argv):
         (
             ["run", "--dataset", "utd-mhad", "--data-home", "/nonexistent/utd"],
             "no utd-mhad data at /nonexistent/utd.*personal.utdallas.edu",
+        ),
+        (
+            ["run", "--dataset", "utd-mhad", "--data-home", "/nonexistent/utd"],
+            r"or run `vskd fetch utd-mhad \[--data-home PATH\]`",
         ),
         (["run", "--dataset", "synthetic", "--teacher", "depth"], "no teacher 'depth'"),
         (["run", "--dataset", "synthetic", "--methods", "dask,xx"], "Unknown method"),
@@ -179,14 +185,22 @@ def _finished_run(config, *, progress, on_run, log):
         "best_params": "",
     }
     result = ExperimentResult(runs=pd.DataFrame([row]), class_names=["a", "b"])
-    result.histories["student alone"] = pd.DataFrame({"train_loss": [1.0, 0.5]})
+    result.histories["student alone"] = pd.DataFrame(
+        {"train_loss": [1.0, 0.5], "train_ce": [1.0, 0.5]}
+    )
     on_run(row, result)
     return result
 
 
 @pytest.mark.parametrize(
     "in_the_way",
-    ["results.csv", "config.toml", "report.md", "learning_curves.png"],
+    [
+        "results.csv",
+        "config.toml",
+        "report.md",
+        "accuracy_by_method.png",
+        "learning_curves.png",
+    ],
 )
 def test_output_write_failures_are_messages(
     capsys, tmp_path, tiny_config, monkeypatch, in_the_way
@@ -197,12 +211,180 @@ def test_output_write_failures_are_messages(
     out = tmp_path / "report"
     (out / in_the_way).mkdir(parents=True)  # a folder where a file goes
     status, _, err = run(
-        capsys, "run", "--config", str(tiny_config), "--output", str(out)
+        capsys, "run", "--config", str(tiny_config), "--output", str(out), "--overwrite"
     )
     assert status == 2
     assert err.startswith("vskd: error: ")
     assert "Traceback" not in err
     assert re.search(f"cannot write .*report.{re.escape(in_the_way)}: ", err), err
+
+
+def _write(text, *, encoding="utf-8"):
+    def make(path):
+        path.write_bytes(text.encode(encoding))
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            _write("dataset = 'synthetic'\n# café\n", encoding="latin-1"),
+            r"exp.toml is not UTF-8 text \(byte 0xe9 at offset 27\); TOML files "
+            "are UTF-8",
+        ),
+        (
+            _write(TINY.replace("n_subjects = 4", "n_subject = 4")),
+            r"Unknown key 'n_subject' in the \[synthetic\] table; "
+            r"make_multimodal_activities takes \[.*'n_subjects'",
+        ),
+        # TOML puts a top-level key written after the header into the table.
+        (
+            _write(TINY + "cv_folds = 2\n"),
+            r"'cv_folds' is a top-level setting, but it sits in the \[synthetic\] "
+            "table: TOML puts every key written after the",
+        ),
+        (
+            _write(TINY.replace("n_timestamps = 32", "n_timestamps = 4")),
+            "image_size=8 is larger than n_timestamps=4.*--image-size 4 or less",
+        ),
+    ],
+)
+def test_bad_config_files_are_refused_before_training(
+    capsys, tmp_path, monkeypatch, make, message
+):
+    from vskdlearn import estimators
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a refused config must not train")
+
+    monkeypatch.setattr(estimators.TeacherClassifier, "fit", no_training)
+    make(tmp_path / "exp.toml")
+    out = tmp_path / "out"
+    status, _, err = run(
+        capsys, "run", "--config", str(tmp_path / "exp.toml"), "--output", str(out)
+    )
+    assert status == 2
+    assert err.startswith("vskd: error: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+    assert re.search(message, err), err
+    assert not out.exists()
+
+
+def test_image_size_beyond_the_window_is_refused_before_training(capsys, tmp_path):
+    out = tmp_path / "out"
+    status, _, err = run(
+        capsys,
+        "run",
+        "--dataset",
+        "synthetic",
+        "--student",
+        "small",
+        "--image-size",
+        "200",
+        "--output",
+        str(out),
+    )
+    assert status == 2
+    assert "image_size=200 is larger than n_timestamps=128" in err
+    assert not out.exists()
+
+
+def test_more_folds_than_training_subjects_is_refused_before_training(
+    capsys, tmp_path, tiny_config, monkeypatch
+):
+    from vskdlearn import estimators
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a refused run must not train")
+
+    monkeypatch.setattr(estimators.TeacherClassifier, "fit", no_training)
+    out = tmp_path / "out"
+    # The tiny config has 4 subjects, 2 of them training.
+    status, _, err = run(
+        capsys,
+        "run",
+        "--config",
+        str(tiny_config),
+        "--grid",
+        "angle_weight=0,1",
+        "--cv-folds",
+        "3",
+        "--output",
+        str(out),
+        "--quiet",
+    )
+    assert status == 2
+    assert "Traceback" not in err
+    assert "--cv-folds 3 is more than the 2 training subjects" in err, err
+    assert "Use --cv-folds 2 or less" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("dataset", ["utd-mhad", "berkeley-mhad"])
+def test_a_data_home_holding_a_recording_twice_is_a_message(
+    capsys, tmp_path, monkeypatch, dataset
+):
+    import shutil
+
+    trees = _dataset_trees()
+    root = tmp_path / "home"
+    if dataset == "utd-mhad":
+        trees.utd_tree(root)
+        copy = "Inertial/a1_s1_t1_inertial.mat"
+    else:
+        trees.berkeley_tree(root, camera=False, mocap=False)
+        copy = next(p for p in root.rglob("*.txt")).relative_to(root)
+    (root / "second-copy").mkdir()
+    shutil.copy(root / copy, root / "second-copy")
+    monkeypatch.setenv("VSKDLEARN_DATA", str(tmp_path / "data-home"))
+    status, _, err = run(
+        capsys,
+        "run",
+        "--dataset",
+        dataset,
+        "--data-home",
+        str(root),
+        "--quiet",
+        "--output",
+        str(tmp_path / "out"),
+    )
+    assert status == 2
+    assert "Traceback" not in err
+    assert re.search(r"found twice: .* and .*second-copy", err), err
+
+
+def test_a_second_run_into_the_same_folder_is_refused(
+    capsys, tmp_path, tiny_config, monkeypatch
+):
+    from vskdlearn import experiments
+
+    monkeypatch.setattr(experiments, "run_experiment", _finished_run)
+    out = tmp_path / "report"
+    argv = ["run", "--config", str(tiny_config), "--output", str(out), "--quiet"]
+    assert run(capsys, *argv)[0] == 0
+    (out / "gaf_per_class.png").write_bytes(b"a figure of an earlier run")
+    (out / "notes.txt").write_text("mine")
+    before = (out / "results.csv").read_text()
+    status, _, err = run(capsys, *argv)
+    assert status == 2
+    assert err == (
+        f"vskd: error: {out} is not empty (a previous report?); pass --overwrite to "
+        "replace it, or choose another folder with --output.\n"
+    )
+    assert (out / "results.csv").read_text() == before
+    # --overwrite replaces the report, leaving no figure of the earlier run.
+    assert run(capsys, *argv, "--overwrite")[0] == 0
+    assert not (out / "gaf_per_class.png").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "report.md").is_file()
+
+
+def test_demo_refuses_a_used_output_folder(capsys, tmp_path):
+    (tmp_path / "report.md").write_text("")
+    status, _, err = run(capsys, "demo", "--output", str(tmp_path))
+    assert status == 2 and "is not empty" in err and "--overwrite" in err
 
 
 def test_full_disk_names_the_output_folder(capsys, tmp_path, tiny_config, monkeypatch):
@@ -266,11 +448,17 @@ def test_run_writes_a_reproducible_report(capsys, tmp_path, tiny_config):
         "results.csv",
         "summary.csv",
         "config.toml",
+        "accuracy_by_method.png",
         "confusion_matrix.png",
         "gaf_per_class.png",
         "learning_curves.png",
     ):
         assert (out / name).is_file(), name
+    # The paired gain over the student alone, in the table and the CSV.
+    assert "Δ vs alone (points)" in stdout
+    summary = pd.read_csv(out / "summary.csv").set_index("model")
+    assert np.isnan(summary.loc["student alone", "gain_vs_alone_mean"])
+    assert summary.loc["DASK", "n_pairs"] == 1
     runs = pd.read_csv(out / "results.csv")
     assert list(runs["model"]) == ["teacher (skeleton)", "student alone", "DASK"]
     assert runs["accuracy"].between(0, 1).all()
@@ -349,6 +537,8 @@ def test_run_on_real_data(
         "1",
         "--student-epochs",
         "1",
+        "--student",
+        "small",
         "--image-size",
         "16",
         "--output",
@@ -422,6 +612,8 @@ def test_run_on_an_mmact_tree(capsys, tmp_path, monkeypatch):
         "1",
         "--student-epochs",
         "1",
+        "--student",
+        "small",
         "--image-size",
         "8",
         "--output",
@@ -437,6 +629,48 @@ def test_run_on_an_mmact_tree(capsys, tmp_path, monkeypatch):
     ]
     # Subjects 1-16 train, 17-20 test: 2 subjects x 2 scenes x 2 actions each.
     assert "on GAF 8x8" in (out / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_progress_shows_the_epoch_of_the_model_in_training(capsys, tmp_path):
+    config = tmp_path / "two-epochs.toml"
+    config.write_text(
+        TINY.replace("teacher_epochs = 1", "teacher_epochs = 2").replace(
+            "student_epochs = 1", "student_epochs = 2"
+        )
+    )
+    argv = ["run", "--config", str(config), "--output", str(tmp_path / "out")]
+    status, _, err = run(capsys, *argv)
+    assert status == 0
+    for model in ("teacher (skeleton)", "student alone", "DASK"):
+        for epoch in (1, 2):
+            assert f"seed 0: {model}, epoch {epoch}/2" in err, (model, epoch, err)
+    status, _, err = run(capsys, *argv, "--quiet", "--overwrite")
+    assert status == 0 and "epoch" not in err and "%|" not in err
+
+
+def test_demo_help_and_readme_agree_on_its_run_time(capsys):
+    from pathlib import Path
+
+    readme = Path(__file__).parents[1] / "README.md"
+    assert cli.DEMO_TIME in " ".join(readme.read_text(encoding="utf-8").split())
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    assert cli.DEMO_TIME in " ".join(capsys.readouterr().out.split())
+
+
+def test_ctrl_c_during_fetch_is_a_message(capsys, monkeypatch, tmp_path):
+    from vskdlearn import datasets
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(datasets, "fetch_utd_mhad", interrupted)
+    status, _, err = run(capsys, "fetch", "utd-mhad", "--data-home", str(tmp_path))
+    assert status == 130
+    assert (
+        err == "vskd: interrupted; vskd fetch again downloads only what is missing.\n"
+    )
 
 
 def test_save_models_then_export(capsys, tmp_path, tiny_config):
@@ -459,13 +693,14 @@ def test_save_models_then_export(capsys, tmp_path, tiny_config):
         capsys, "export", str(model), "-o", str(tmp_path / "s.onnx")
     )
     assert status == 0 and "wrote" in stdout
-    pipe = joblib.load(model)
-    windows = np.random.default_rng(0).normal(size=(5, 3, 32)).astype(np.float32)
+    student = joblib.load(model)
+    n_channels, n_timestamps = student.input_shape_
+    windows = np.random.default_rng(0).normal(size=(5, n_channels, n_timestamps))
+    windows = windows.astype(np.float32)
     session = ort.InferenceSession(str(tmp_path / "s.onnx"))
-    assert session.get_inputs()[0].shape[1:] == [pipe[0].n_channels_in_, 32]
-    windows = windows[:, : pipe[0].n_channels_in_]
+    assert session.get_inputs()[0].shape == ["batch", n_channels, n_timestamps]
     probabilities = session.run(None, {"windows": windows})[0]
-    np.testing.assert_allclose(probabilities, pipe.predict_proba(windows), atol=1e-4)
+    np.testing.assert_allclose(probabilities, student.predict_proba(windows), atol=1e-4)
 
     status, _, err = run(
         capsys, "export", str(model), "-o", str(tmp_path / "x" / "m.onnx")

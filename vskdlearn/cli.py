@@ -1,7 +1,8 @@
 """The ``vskd`` command: the paper's experiments, one command per dataset.
 
 ``vskd demo`` runs the whole pipeline on synthetic data with no download;
-``vskd run`` runs a dataset in its authors' layout and writes a report.
+``vskd run`` runs a dataset in its authors' layout and writes a report;
+``vskd fetch`` downloads a dataset that has a public download.
 Errors are one-line messages, not tracebacks; Ctrl-C keeps what finished.
 """
 
@@ -15,13 +16,16 @@ __all__ = ["main"]
 DEMO = {
     "dataset": "synthetic",
     "teacher": "video",
-    "student": "small",
+    "student": "sensor",
     "methods": ["alone", "kd", "rkd", "dask"],
     "seeds": [0, 1],
-    "image_size": 32,
     "teacher_epochs": 15,
-    "student_epochs": 25,
+    "student_epochs": 60,
 }
+
+
+# How long `vskd demo` takes, as the README says too (a test keeps them equal).
+DEMO_TIME = "about 70 seconds on two idle CPU cores"
 
 
 class CommandError(Exception):
@@ -46,6 +50,9 @@ def _grid_item(text):
         ) from None
 
 
+_OVERWRITE_HELP = "replace the report already in the --output folder"
+
+
 def build_parser():
     from .experiments import DATASETS, METHODS, STUDENTS
 
@@ -64,10 +71,15 @@ def build_parser():
     demo = sub.add_parser(
         "demo",
         help="distil a video teacher into an accelerometer student on synthetic "
-        "data (no download, a few minutes on a laptop CPU)",
+        f"data (no download; {DEMO_TIME})",
+        description="Train a video teacher and four accelerometer students (alone, "
+        "KD, RKD, DASK) over two seeds on synthetic activities, with no download, "
+        f"and print their table: {DEMO_TIME}. The progress bar shows the model "
+        "in training and its epoch.",
     )
     demo.add_argument("--output", help="also write the report to this folder")
     demo.add_argument("--quiet", action="store_true", help="no progress output")
+    demo.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
 
     run = sub.add_parser(
         "run",
@@ -89,7 +101,25 @@ def build_parser():
         help="teacher input: "
         + "; ".join(f"{d}: {', '.join(s.teachers)}" for d, s in DATASETS.items()),
     )
-    run.add_argument("--student", choices=STUDENTS)
+    run.add_argument(
+        "--student",
+        choices=STUDENTS,
+        help="sensor (default): a 1-D CNN on the raw windows; small, resnet18: "
+        "the paper's GAF students (GAF made inside the network)",
+    )
+    run.add_argument(
+        "--augmentation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train students on randomly rotated, scaled, warped, cropped and "
+        "jittered windows (default: on)",
+    )
+    run.add_argument(
+        "--magnitude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="give students the accelerometer magnitude as a channel (default: on)",
+    )
     run.add_argument(
         "--methods",
         type=_comma_list,
@@ -100,6 +130,8 @@ def build_parser():
     run.add_argument("--gaf-scaling", help="'fit' (default), 'sample' or LOW,HIGH")
     run.add_argument("--teacher-epochs", type=int)
     run.add_argument("--student-epochs", type=int)
+    run.add_argument("--batch-size", type=int)
+    run.add_argument("--lr", type=float, help="the students' peak learning rate")
     run.add_argument(
         "--grid",
         type=_grid_item,
@@ -111,6 +143,7 @@ def build_parser():
     run.add_argument("--cv-folds", type=int)
     run.add_argument("--output", help="report folder (default vskd-results/<dataset>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     run.add_argument(
         "--save-models",
         action="store_true",
@@ -135,7 +168,82 @@ def build_parser():
         choices=["dynamic"],
         help="int8 weights (ONNX only, onnxruntime's dynamic quantization)",
     )
+
+    fetch = sub.add_parser(
+        "fetch",
+        help="download a dataset that has a public download (UTD-MHAD) into the "
+        "data home",
+        description="Download a dataset's archives from its authors' site once, "
+        "extract them, check that they load, and say which --data-home to give "
+        "vskd run.",
+    )
+    fetch.add_argument("dataset", choices=sorted(FETCHABLE))
+    fetch.add_argument(
+        "--data-home",
+        help="vskdlearn's data home (default $VSKDLEARN_DATA or ~/vskdlearn_data); "
+        "the dataset goes into its own folder there, e.g. utd_mhad/",
+    )
+    fetch.add_argument(
+        "--modalities",
+        type=_comma_list,
+        default=["inertial", "skeleton"],
+        help="comma-separated, among inertial, skeleton, depth, video (default "
+        "inertial,skeleton: the student's sensor and the fusion teacher's inputs; "
+        "video is 1.1 GB)",
+    )
+    fetch.add_argument(
+        "--mirror", metavar="URL", help="another location holding the same archives"
+    )
+    fetch.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
+
+
+# Datasets with a public download: the vskdlearn.datasets function that fetches
+# it, its folder in the data home, and where the archives come from.
+FETCHABLE = {
+    "utd-mhad": (
+        "fetch_utd_mhad",
+        "utd_mhad",
+        "https://personal.utdallas.edu/~kehtar/UTD-MHAD.html",
+    ),
+}
+
+
+def _fetch(args):
+    """``vskd fetch``: download, load once to check, say where the data is."""
+    import warnings
+
+    from . import datasets
+
+    function, folder, home_page = FETCHABLE[args.dataset]
+    fetch = getattr(datasets, function)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data = fetch(
+                tuple(args.modalities),
+                data_home=args.data_home,
+                base_url=args.mirror,
+                progress=not args.quiet,
+            )
+        except OSError as exc:  # URLError and checksum mismatches are OSErrors
+            reason = getattr(exc, "reason", None) or exc.strerror or exc
+            raise CommandError(
+                f"cannot fetch {args.dataset}: {reason}. Check the connection, "
+                f"or download the archives by hand (see {home_page})."
+            ) from None
+        except ValueError as exc:  # unknown modality, files that do not load
+            raise CommandError(str(exc)) from None
+    for warning in caught:
+        if not args.quiet:
+            print(f"vskd: warning: {warning.message}", file=sys.stderr)
+    folder = Path(datasets.get_data_home(args.data_home)) / folder
+    print(
+        f"{args.dataset}: {len(data.target)} recordings ({', '.join(args.modalities)}) "
+        f"in {folder}\nrun: vskd run --dataset {args.dataset} --data-home "
+        f"{shlex.quote(str(folder))}"
+    )
+    return 0
 
 
 def _config_from_args(args):
@@ -149,6 +257,10 @@ def _config_from_args(args):
         "protocol": args.protocol,
         "teacher": args.teacher,
         "student": args.student,
+        "augmentation": args.augmentation,
+        "magnitude": args.magnitude,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
         "methods": args.methods,
         "seeds": list(range(args.seeds)) if args.seeds is not None else None,
         "image_size": args.image_size,
@@ -182,6 +294,35 @@ def _config_from_args(args):
     if config.output is None:
         config.output = str(Path("vskd-results") / config.dataset)
     return config
+
+
+def _check_output_free(folder, overwrite):
+    """Refuse a folder holding anything, unless ``overwrite``: then clear our files."""
+    folder = Path(folder)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    if not overwrite:
+        raise CommandError(
+            f"{folder} is not empty (a previous report?); pass --overwrite to "
+            "replace it, or choose another folder with --output."
+        )
+    # A report from an earlier run must not mix with this one (a figure the new
+    # run does not make would stay behind); other files are left alone.
+    from .experiments._report import FIGURES
+
+    for name in (
+        "report.md",
+        "results.csv",
+        "summary.csv",
+        "config.toml",
+        *FIGURES.values(),
+    ):
+        path = folder / name
+        try:
+            if path.is_file():
+                path.unlink()
+        except OSError as exc:
+            raise _write_error(exc, folder) from None
 
 
 def _check_writable(folder):
@@ -271,6 +412,19 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.command == "export":
         return _export(args)
+    if args.command == "fetch":
+        try:
+            return _fetch(args)
+        except CommandError as exc:
+            print(f"vskd: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            # download() deletes a partial file; finished archives are kept.
+            print(
+                "vskd: interrupted; vskd fetch again downloads only what is missing.",
+                file=sys.stderr,
+            )
+            return 130
     from tqdm.auto import tqdm
 
     from .datasets import DatasetFileError
@@ -279,6 +433,8 @@ def main(argv=None):
     try:
         config = _config_from_args(args)
         _check_data_home(config)
+        if config.output:
+            _check_output_free(config.output, args.overwrite)
         # Last, once everything else is known to be runnable: it makes folders.
         made = _check_writable(config.output) if config.output else []
     except (ConfigError, CommandError) as exc:

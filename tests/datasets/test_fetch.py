@@ -178,3 +178,44 @@ def test_fetch_utd_mhad_from_a_mirror(server, tmp_path):
         progress=False,
     )
     assert requests[2:] == ["/Inertial.zip"]
+
+
+def test_vskd_fetch_downloads_and_says_what_to_run(server, tmp_path, capsys):
+    from vskdlearn import cli
+
+    url, www, requests = server
+    tree = utd_tree(tmp_path / "built", actions=(1,), subjects=(1, 2), trials=(1,))
+    for folder in ("Inertial", "Skeleton"):
+        members = {
+            f"{folder}/{p.name}": p.read_bytes() for p in (tree / folder).iterdir()
+        }
+        _zip(www / f"{folder}.zip", members)
+    home = tmp_path / "home"
+    argv = ["fetch", "utd-mhad", "--data-home", str(home), "--mirror", url]
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    assert sorted(requests) == ["/Inertial.zip", "/Skeleton.zip"]
+    assert (home / "utd_mhad" / "Skeleton" / "a1_s1_t1_skeleton.mat").is_file()
+    assert out.splitlines() == [
+        f"utd-mhad: 2 recordings (inertial, skeleton) in {home / 'utd_mhad'}",
+        f"run: vskd run --dataset utd-mhad --data-home {home / 'utd_mhad'}",
+    ]
+    # The authors publish no checksums: said in one line, not a Python warning.
+    assert "vskd: warning: No published checksum for" in err
+    assert "UserWarning" not in err
+
+
+def test_vskd_fetch_failures_are_one_line_messages(server, tmp_path, capsys):
+    from vskdlearn import cli
+
+    url, _, _ = server  # serves nothing: every archive is a 404
+    argv = ["fetch", "utd-mhad", "--data-home", str(tmp_path), "--mirror", url]
+    assert cli.main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("vskd: error: cannot fetch utd-mhad: ")
+        and "Traceback" not in err
+    )
+    assert err.count("\n") == 1
+    assert cli.main([*argv, "--modalities", "inertial,smell", "--quiet"]) == 2
+    assert "smell" in capsys.readouterr().err

@@ -191,7 +191,7 @@ def test_duplicate_copies_are_refused(tmp_path):
     (root / "copy" / "a1_s1_t1_inertial.mat").write_bytes(
         (root / "Inertial" / "a1_s1_t1_inertial.mat").read_bytes()
     )
-    with pytest.raises(ValueError, match="found twice"):
+    with pytest.raises(DatasetFileError, match="found twice"):
         load_utd_mhad(root)
 
 

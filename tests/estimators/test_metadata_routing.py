@@ -51,9 +51,10 @@ def _pipe(teacher, **student):
     )
 
 
-def test_teacher_X_is_requested_by_default():
+def test_teacher_X_and_groups_are_requested_by_default():
+    # groups reach the student so that its early stopping holds out subjects.
     requests = DistilledStudentClassifier().get_metadata_routing().fit.requests
-    assert requests == {"teacher_X": True}
+    assert requests == {"teacher_X": True, "groups": True}
 
 
 def test_the_design_snippet_with_routing_on(recordings, teacher):

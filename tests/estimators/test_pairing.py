@@ -62,10 +62,13 @@ def _data(n=48, seed=0):
 
 def _student(**params):
     teacher = FrozenEstimator(_CodeTeacher().fit(None, np.arange(N_CLASSES)))
+    params = {"augmentation": None, **params}
     return DistilledStudentClassifier(
         teacher,
         _Oracle,
         ce_weight=0.0,
+        distance_weight=1.0,
+        angle_weight=2.0,
         semantic_weight=0.0,
         # SGD without momentum or decay: a zero loss leaves the oracle as it is.
         optimizer=torch.optim.SGD,
@@ -75,6 +78,11 @@ def _student(**params):
         random_state=0,
         **params,
     )
+
+
+# Noise far below the codes' spread: the augmented oracle's loss stays near 0
+# when each row meets its own teacher row, and not when rows are mixed up.
+_FAINT = {"rotation": 0, "scaling": 0, "time_warp": 0, "crop": 0, "jitter": 1e-5}
 
 
 def _batch_losses(student, prefix="train"):
@@ -93,7 +101,7 @@ def test_pairs_hold_when_the_training_set_is_shuffled():
     student = _student().fit(X, y, teacher_X=teacher_X)
     assert np.abs(_batch_losses(student)).max() < 1e-6
     # The data loader really shuffled: batches did not come in data order.
-    seen = torch.cat(student.net_.module_.seen[: len(y) // 8]).numpy()
+    seen = torch.cat(student.net_.module_.backbone.seen[: len(y) // 8]).numpy()
     assert sorted(seen) == sorted(X[:, 0, 0])
     assert not np.array_equal(seen, X[:, 0, 0])
 
@@ -117,6 +125,28 @@ def test_pairs_hold_in_the_validation_split():
     assert len(_batch_losses(student, "valid")) > 0
     assert np.abs(_batch_losses(student, "valid")).max() < 1e-6
     assert np.abs(_batch_losses(student)).max() < 1e-6
+
+
+def test_pairs_hold_under_augmentation_and_a_subject_split():
+    from vskdlearn.augmentation import SensorAugmentation
+
+    X, teacher_X, y = _data(n=60)
+    subject = np.arange(len(y)) % 5
+    student = _student(
+        augmentation=SensorAugmentation(**_FAINT),
+        early_stopping=True,
+        validation_fraction=0.2,
+    ).fit(X, y, teacher_X=teacher_X, groups=subject)
+    train, valid = _batch_losses(student), _batch_losses(student, "valid")
+    assert len(valid) > 0
+    assert np.abs(train).max() < 1e-3 and np.abs(valid).max() < 1e-6
+    # The augmentation really ran in training (the faint noise is not 0).
+    assert np.abs(train).max() > 0
+    order = np.random.default_rng(1).permutation(len(y))
+    mixed = _student(augmentation=SensorAugmentation(**_FAINT)).fit(
+        X, y, teacher_X=teacher_X[order]
+    )
+    assert _batch_losses(mixed).min() > 0.05
 
 
 @pytest.mark.parametrize("routing", [True, False])

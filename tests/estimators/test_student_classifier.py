@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 
 from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
 from vskdlearn.estimators._student import AttentionPairingError
+from vskdlearn.losses import PAPER_DASK_WEIGHTS as PAPER_WEIGHTS
 from vskdlearn.networks import SensorCNN, SmallStudent
 
 
@@ -25,7 +26,12 @@ def test_every_method_trains_and_logs_its_terms(
 ):
     images, skeleton, y = paired
     student = DistilledStudentClassifier(
-        frozen, distillation=distillation, max_epochs=2, random_state=0, **student_small
+        frozen,
+        distillation=distillation,
+        max_epochs=2,
+        random_state=0,
+        **PAPER_WEIGHTS,
+        **student_small,
     ).fit(images, y, teacher_X=skeleton)
     np.testing.assert_array_equal(student.classes_, ["sit", "stand", "walk"])
     assert student.predict(images).shape == (len(y),)
@@ -38,14 +44,22 @@ def test_every_method_trains_and_logs_its_terms(
         "dask": {"ce", "kd", "distance", "angle", "semantic"},
     }[distillation]
     batch = student.history_[-1, "batches", 0]
-    assert {k[len("train_") :] for k in batch} - {"loss", "batch_size"} == terms
+    # (the one-cycle schedule records its "event_lr" per batch too)
+    logged = {k[len("train_") :] for k in batch if k.startswith("train_")}
+    assert logged - {"loss", "batch_size"} == terms
     assert (student.teacher_ is None) == (distillation == "none")
 
 
 def test_ablation_drops_the_terms_weighted_zero(paired, frozen, student_small):
     images, skeleton, y = paired
     student = DistilledStudentClassifier(
-        frozen, kd_weight=0, angle_weight=0, max_epochs=1, **student_small
+        frozen,
+        kd_weight=0,
+        angle_weight=0,
+        distance_weight=1,
+        semantic_weight=1,
+        max_epochs=1,
+        **student_small,
     ).fit(images, y, teacher_X=skeleton)
     batch = student.history_[-1, "batches", 0]
     assert "train_angle" not in batch and "train_kd" not in batch
@@ -68,7 +82,7 @@ def test_attention_transfer_where_shapes_allow(paired, frozen):
     student = DistilledStudentClassifier(
         frozen, distillation="at", max_epochs=1, module__width=4
     ).fit(series, y, teacher_X=skeleton)
-    assert isinstance(student.net_.module_, SensorCNN)
+    assert isinstance(student.net_.module_.backbone, SensorCNN)
     assert "train_attention" in student.history_[-1, "batches", 0]
     assert student.predict(series).shape == (len(y),)
     with pytest.raises(AttentionPairingError, match="same number of spatial axes"):
@@ -126,6 +140,7 @@ def test_gradients_reach_the_student_and_never_the_teacher(
         FrozenEstimator(fitted_teacher),
         max_epochs=2,
         callbacks=[("grads", counter)],
+        **PAPER_WEIGHTS,
         **student_small,
     ).fit(images, y, teacher_X=skeleton)
     counts = dict(student.net_.callbacks_)["grads"].counts
@@ -332,7 +347,7 @@ def test_student_alone_needs_no_teacher(paired, student_small):
         distillation="none", max_epochs=1, **student_small
     ).fit(images, y)
     assert student.teacher_ is None
-    assert isinstance(student.net_.module_, SmallStudent)
+    assert isinstance(student.net_.module_.backbone, SmallStudent)
 
 
 def test_same_seed_same_predictions(paired, frozen, student_small):

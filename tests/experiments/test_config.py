@@ -40,6 +40,14 @@ def test_toml_round_trip(tmp_path):
         ({"seeds": []}, "seeds must be"),
         ({"seeds": [-1]}, "seeds must be"),
         ({"image_size": 0}, "image_size must be a positive int"),
+        (
+            {"student": "small", "image_size": 64, "n_timestamps": 32},
+            "image_size=64 is larger than n_timestamps=32",
+        ),
+        ({"synthetic": {"noise": 1.0, "seeds": [0]}}, "'seeds' is a top-level"),
+        ({"synthetic": {"n_timestamps": 64}}, "'n_timestamps' is a top-level"),
+        ({"synthetic": {"nois": 1.0}}, r"Unknown key 'nois' in the \[synthetic\]"),
+        ({"synthetic": 3}, "synthetic must be a table"),
         ({"lr": 0}, "lr must be a positive number"),
         ({"gaf_method": "product"}, "gaf_method must be"),
         ({"gaf_scaling": "minmax"}, "gaf_scaling must be"),
@@ -115,6 +123,7 @@ def test_protocols_are_those_of_the_loaders(tmp_path, monkeypatch, dataset):
         config = ExperimentConfig(
             synthetic={"n_subjects": 2, "n_classes": 2, "n_recordings": 1},
             n_timestamps=16,
+            image_size=16,
             n_frames=4,
         )
     else:

@@ -48,7 +48,9 @@ class DatasetFileError(ValueError):
     """A data file exists but cannot be parsed (corrupt, truncated, not numeric).
 
     The message names the file. Pass ``on_error="warn"`` to the loader to skip
-    such recordings (they are then listed in ``dataset.missing``).
+    such recordings (they are then listed in ``dataset.missing``). Also raised,
+    naming both files, when the data home holds a recording twice (two copies
+    of the dataset under one root).
     """
 
 

@@ -13,6 +13,7 @@ from ._base import (
     ActivityDataset,
     AlignmentFallbackWarning,
     ClippedValuesWarning,
+    DatasetFileError,
     check_length,
     check_modalities,
     check_on_error,
@@ -126,7 +127,7 @@ def _index(root):
 
 def _add_once(slot, key, path):
     if key in slot:
-        raise ValueError(
+        raise DatasetFileError(
             f"Berkeley MHAD file {path.name} found twice: {slot[key]} and {path}. "
             "Point root at one copy of the dataset."
         )

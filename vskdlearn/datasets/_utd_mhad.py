@@ -11,6 +11,7 @@ from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
     ActivityDataset,
+    DatasetFileError,
     check_length,
     check_modalities,
     check_on_error,
@@ -151,7 +152,7 @@ def _index(root):
             kind = suffix_kind[match.group(4)]
             path = Path(folder) / name
             if key in index[kind]:
-                raise ValueError(
+                raise DatasetFileError(
                     f"UTD-MHAD recording {name} found twice: {index[kind][key]} and "
                     f"{path}. Point root at one copy of the dataset."
                 )
@@ -166,8 +167,8 @@ def _expected_files_message(root, kind):
         f"No UTD-MHAD {kind} files found under {root}. Expected files named "
         f"a{{action}}_s{{subject}}_t{{trial}}_{suffix} (e.g. "
         f"{root / folder / ('a1_s1_t1_' + suffix)}), as in the authors' "
-        f"{archive}.zip from {HOME_PAGE}; fetch_utd_mhad(modalities=...) downloads "
-        "them."
+        f"{archive}.zip from {HOME_PAGE}; fetch_utd_mhad(modalities=...) (on the "
+        "command line: vskd fetch utd-mhad) downloads them."
     )
 
 

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -42,8 +43,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
-from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
+from torch.utils.data import Subset
 
 __all__ = []
 
@@ -128,6 +129,22 @@ class _EmbeddingNet(NeuralNetClassifier):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         logits = y_pred[0] if isinstance(y_pred, tuple) else y_pred
         return self.criterion_(logits, to_tensor(y_true, device=self.device))
+
+
+class PositionSplit:
+    """skorch ``train_split`` that holds out the samples at given positions.
+
+    The estimators draw the validation samples themselves (stratified, or by
+    whole subjects), so that they know the training set's size beforehand
+    (for one-cycle schedules) and can hold out groups.
+    """
+
+    def __init__(self, train, valid):
+        self.train = np.asarray(train)
+        self.valid = np.asarray(valid)
+
+    def __call__(self, dataset, y=None, groups=None):
+        return Subset(dataset, self.train), Subset(dataset, self.valid)
 
 
 def check_net_kwargs(estimator):
@@ -220,7 +237,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "lr_schedule": [StrOptions({"cosine"}), None],
+        "lr_schedule": [StrOptions({"cosine", "onecycle"}), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
@@ -282,11 +299,14 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     def _default_module(self, X):  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _init_module(self, X_net, input_shape, what):
+    def _init_module(self, X_net, input_shape, what, wrap=None):
         """Build the torch module for this data and try it on two samples.
 
         Call inside :class:`seeded_torch`: weight initialisation draws from
-        torch's generator. Returns the module and its embedding width. A
+        torch's generator. ``input_shape`` is what the network built from
+        ``module`` takes; ``wrap``, if given, puts it inside a larger module
+        (the student's augmentation and encoder) that takes ``X_net``.
+        Returns the module and its embedding width. A
         shape error, or a module that does not return ``(logits,
         embedding)``, fails here with the data layout in the message
         instead of deep inside the first batch.
@@ -311,6 +331,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             module = module(**kwargs)
 
         name = type(module).__name__
+        if wrap is not None:
+            module = wrap(module)
         first = (
             {k: v[:2] for k, v in X_net.items()}
             if isinstance(X_net, Mapping)
@@ -350,13 +372,25 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             )
         return module, int(embedding.shape[1])
 
-    def _callbacks(self):
+    def _callbacks(self, steps_per_epoch):
         callbacks = []
         if self.lr_schedule == "cosine":
             callbacks.append(
                 (
                     "lr_scheduler",
                     LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs),
+                )
+            )
+        elif self.lr_schedule == "onecycle":
+            callbacks.append(
+                (
+                    "lr_scheduler",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.OneCycleLR,
+                        max_lr=self.lr,
+                        total_steps=self.max_epochs * steps_per_epoch,
+                        step_every="batch",
+                    ),
                 )
             )
         if self.early_stopping:
@@ -377,10 +411,37 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
         return callbacks
 
-    def _check_validation_split(self, y_encoded):
+    def _validation_split(self, y_encoded, groups, seed):
+        """``(train, valid)`` positions for early stopping, or None.
+
+        With ``groups`` (e.g. subjects) whole groups are held out, so that
+        validation never shares a person with training; otherwise a
+        stratified share of the samples, as skorch's ``ValidSplit`` draws it.
+        """
         if not self.early_stopping:
-            return
+            return None
         n_samples, n_classes = len(y_encoded), len(self.classes_)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if len(groups) != n_samples:
+                raise ValueError(
+                    f"groups has {len(groups)} entries but X has {n_samples} "
+                    "samples; give one group (e.g. subject) per sample."
+                )
+            n_groups = len(np.unique(groups))
+            n_valid = max(1, int(round(self.validation_fraction * n_groups)))
+            if n_groups < 2 or n_valid >= n_groups:
+                raise ValueError(
+                    "early_stopping=True with groups holds out whole groups "
+                    f"(validation_fraction={self.validation_fraction} of {n_groups} "
+                    f"groups is {n_valid}); that needs at least 2 groups and one "
+                    "left for training. Give more subjects, another "
+                    "validation_fraction, or no groups (a stratified split)."
+                )
+            splitter = GroupShuffleSplit(
+                n_splits=1, test_size=n_valid, random_state=seed
+            )
+            return next(splitter.split(np.zeros(n_samples), y_encoded, groups))
         n_valid = int(np.ceil(self.validation_fraction * n_samples))
         counts = np.bincount(y_encoded, minlength=n_classes)
         if counts.min() < 2 or n_valid < n_classes or n_samples - n_valid < n_classes:
@@ -392,19 +453,32 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                 f"least one sample per class ({n_classes}) on each side. Use "
                 "early_stopping=False, another validation_fraction, or more data."
             )
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=self.validation_fraction, random_state=seed
+        )
+        return next(splitter.split(np.zeros(n_samples), y_encoded))
 
-    def _build_net(self, net_class, module, criterion, seed, **extra):
-        """The skorch net, on ``self.device_`` (set by ``fit`` beforehand)."""
-        train_split = None
-        if self.early_stopping:
-            train_split = ValidSplit(
-                cv=self.validation_fraction, stratified=True, random_state=seed
-            )
+    def _build_net(self, net_class, module, criterion, seed, split, n_samples, **extra):
+        """The skorch net, on ``self.device_`` (set by ``fit`` beforehand).
+
+        ``split`` is what :meth:`_validation_split` returned; ``n_samples``
+        the number of samples given to ``fit``.
+        """
+        n_train = n_samples if split is None else len(split[0])
         kwargs = {
             "iterator_train__shuffle": True,
             **extra,
             **self._net_prefixed_params(),
         }
+        # A last training batch of one sample breaks batch norm ("Expected
+        # more than 1 value per channel"): drop it. The loader shuffles, so
+        # every sample is still seen over the epochs.
+        if n_train % self.batch_size == 1 and n_train > 1:
+            kwargs.setdefault("iterator_train__drop_last", True)
+        if kwargs.get("iterator_train__drop_last"):
+            steps_per_epoch = max(1, n_train // self.batch_size)
+        else:
+            steps_per_epoch = -(-n_train // self.batch_size)
         return net_class(
             module=module,
             criterion=criterion,
@@ -412,8 +486,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=self._callbacks(),
+            train_split=None if split is None else PositionSplit(*split),
+            callbacks=self._callbacks(steps_per_epoch),
             classes=list(range(len(self.classes_))),
             predict_nonlinearity=None,
             device=self.device_,
@@ -472,7 +546,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         module = self.net_.module_
-        if not hasattr(module, "forward_features"):
+        if not hasattr(getattr(module, "backbone", module), "forward_features"):
             raise ValueError(
                 f"The module {type(module).__name__} has no forward_features(x), "
                 "so it exposes no feature maps."

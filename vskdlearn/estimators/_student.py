@@ -22,8 +22,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
+from ..augmentation import SensorAugmentation
 from ..losses._distillation import TERMS
 from ..modalities import Modalities
 from ._base import (
@@ -64,11 +66,15 @@ class _DistillationNet(_EmbeddingNet):
     ``teacher_logits_``, ``teacher_embedding_`` and ``teacher_features_``
     hold the teacher's outputs for the whole training set (row ``i`` for
     sample ``i`` of ``X``); they are set before training and released after.
+    ``mixup_`` is the mixup concentration (0: off) and ``mixup_generator_``
+    its own generator.
     """
 
     teacher_logits_ = None
     teacher_embedding_ = None
     teacher_features_ = None
+    mixup_ = 0.0
+    mixup_generator_ = None
 
     def infer(self, x, **fit_params):
         out = super().infer(x, **fit_params)
@@ -78,12 +84,13 @@ class _DistillationNet(_EmbeddingNet):
             return (*out, list(features))
         return out
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def _loss_terms(self, y_pred, y_true, index):
+        """The loss of a batch and its unweighted terms."""
         logits, embedding = y_pred[0], y_pred[1]
         y_true = to_tensor(y_true, device=self.device)
         kwargs = {}
         if self.teacher_embedding_ is not None:
-            index = to_tensor(X[INDEX_KEY], device=self.teacher_embedding_.device)
+            index = to_tensor(index, device=self.teacher_embedding_.device)
             kwargs["teacher_logits"] = self.teacher_logits_[index]
             kwargs["teacher_embedding"] = self.teacher_embedding_[index]
             if self.teacher_features_ is not None:
@@ -91,11 +98,51 @@ class _DistillationNet(_EmbeddingNet):
                 kwargs["student_features"] = y_pred[2][-len(self.teacher_features_) :]
                 kwargs["teacher_features"] = [f[index] for f in self.teacher_features_]
         loss = self.criterion_(logits, embedding, y_true, **kwargs)
+        return loss, dict(self.criterion_.last_terms)
+
+    def _record_terms(self, terms, training):
         prefix = "train" if training else "valid"
-        for term, value in self.criterion_.last_terms.items():
+        for term, value in terms.items():
             if term != "total":
                 self.history.record_batch(f"{prefix}_{term}", value)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss, terms = self._loss_terms(y_pred, y_true, X[INDEX_KEY])
+        self._record_terms(terms, training)
         return loss
+
+    def train_step_single(self, batch, **fit_params):
+        if not self.mixup_:
+            return super().train_step_single(batch, **fit_params)
+        # Mixup: the batch blended with a shuffled copy of itself; the loss
+        # blends the two samples' labels and teacher rows with the same
+        # weight (for cross-entropy and soft labels that is exactly the loss
+        # of the blended targets, up to a constant).
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        g = self.mixup_generator_
+        lam = _beta(self.mixup_, g)
+        perm = torch.randperm(len(yi), generator=g)
+        x = to_tensor(Xi[INPUT_KEY], device=self.device)
+        mixed = {**Xi, INPUT_KEY: lam * x + (1 - lam) * x[perm.to(x.device)]}
+        y_pred = self.infer(mixed, **fit_params)
+        index = Xi[INDEX_KEY]
+        loss_a, terms_a = self._loss_terms(y_pred, yi, index)
+        loss_b, terms_b = self._loss_terms(y_pred, yi[perm], index[perm])
+        loss = lam * loss_a + (1 - lam) * loss_b
+        self._record_terms(
+            {k: lam * v + (1 - lam) * terms_b[k] for k, v in terms_a.items()}, True
+        )
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+
+def _beta(alpha, generator):
+    """A Beta(alpha, alpha) draw, seeded from ``generator``."""
+    # torch's Beta sampler takes no generator: draw numpy's, seeded from it.
+    seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
+    a, b = np.random.default_rng(seed).gamma(alpha, size=2)
+    return a / (a + b)
 
 
 class AttentionPairingError(ValueError):
@@ -140,6 +187,14 @@ def _check_finite_teacher_X(teacher_X):
                 "be complete: impute or drop the incomplete samples (from X, y and "
                 "teacher_X alike) before fitting."
             )
+
+
+def _with_magnitude(X):
+    """Windows with the magnitude of each 3-axis sensor appended (numpy)."""
+    n, n_channels, n_timestamps = X.shape
+    axes = X.reshape(n, n_channels // 3, 3, n_timestamps)
+    magnitude = np.sqrt(np.square(axes).sum(axis=2) + np.float32(1e-12))
+    return np.concatenate([X, magnitude.astype(X.dtype)], axis=1)
 
 
 class DistilledStudentClassifier(BaseNetClassifier):
@@ -301,11 +356,14 @@ class DistilledStudentClassifier(BaseNetClassifier):
     1.0
     """
 
-    __metadata_request__fit = {"teacher_X": True}
+    __metadata_request__fit = {"teacher_X": True, "groups": True}
 
     _parameter_constraints = {
         **BaseNetClassifier._parameter_constraints,
         "teacher": [None, HasMethods(["fit"])],
+        "encoder": [None, HasMethods(["fit", "transform", "to_torch"])],
+        "augmentation": [None, StrOptions({"auto"}), HasMethods(["to_torch"])],
+        "magnitude": ["boolean", StrOptions({"auto"})],
         "distillation": [StrOptions(set(METHOD_WEIGHTS))],
         **{
             name: [Interval(Real, 0, None, closed="left")]
@@ -320,23 +378,26 @@ class DistilledStudentClassifier(BaseNetClassifier):
         teacher=None,
         module=None,
         *,
+        encoder=None,
+        augmentation="auto",
+        magnitude="auto",
         distillation="dask",
         ce_weight=1.0,
         kd_weight=1.0,
         temperature=4.0,
-        distance_weight=1.0,
-        angle_weight=2.0,
-        semantic_weight=1.0,
+        distance_weight=0.0,
+        angle_weight=0.0,
+        semantic_weight=0.0,
         sp_weight=3000.0,
         attention_weight=1000.0,
-        max_epochs=30,
-        lr=1e-3,
+        max_epochs=150,
+        lr=2e-3,
         batch_size=32,
         optimizer=torch.optim.AdamW,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
-        lr_schedule="cosine",
+        lr_schedule="onecycle",
         callbacks=None,
         random_state=None,
         device="cpu",
@@ -345,6 +406,9 @@ class DistilledStudentClassifier(BaseNetClassifier):
     ):
         self.teacher = teacher
         self.module = module
+        self.encoder = encoder
+        self.augmentation = augmentation
+        self.magnitude = magnitude
         self.distillation = distillation
         self.ce_weight = ce_weight
         self.kd_weight = kd_weight
@@ -395,15 +459,69 @@ class DistilledStudentClassifier(BaseNetClassifier):
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])}; the student was "
-                f"fitted on {self.input_shape_}. Encode the series the same way "
-                "as for fit (same GAF image_size and method)."
+                f"fitted on {self.input_shape_}. Give windows of the same "
+                "channels and length (or, for images, encode the series the "
+                "same way as for fit: same GAF image_size and method)."
             )
         return X
 
     def _default_module(self, X):
         from ..networks import SensorCNN, SmallStudent
 
-        return SmallStudent if X[INPUT_KEY].ndim == 4 else SensorCNN
+        # What the backbone sees: images (from X or the encoder) or series.
+        return SmallStudent if len(self._backbone_shape) == 3 else SensorCNN
+
+    # -- the network's front: augmentation, derived channels, encoder ---------
+
+    def _front(self, X, seed):
+        """Resolve augmentation, magnitude and encoder for raw windows ``X``.
+
+        Returns ``(augmentation, augmentation_layer, magnitude,
+        encoder_layer)`` and sets ``encoder_`` (the fitted encoder or None).
+        """
+        windows = X.ndim == 3
+        n_channels = X.shape[1]
+        three_axis = n_channels % 3 == 0
+        self.encoder_ = None
+        if not windows:
+            for name, value in (
+                ("encoder", self.encoder),
+                (
+                    "augmentation",
+                    None if self.augmentation == "auto" else self.augmentation,
+                ),
+                ("magnitude", None if self.magnitude in ("auto", False) else True),
+            ):
+                if value is not None:
+                    raise ValueError(
+                        f"{name}= works on raw sensor windows (n_samples, "
+                        "n_channels, n_timestamps), but X holds images of shape "
+                        f"{X.shape}. Give the student the raw windows (with "
+                        "encoder=GAFTransformer(...) for a GAF student), or drop "
+                        f"{name}=."
+                    )
+            return None, None, False, None
+        magnitude = three_axis if self.magnitude == "auto" else bool(self.magnitude)
+        if magnitude and not three_axis:
+            raise ValueError(
+                f"magnitude=True appends |(x, y, z)| of each 3-axis sensor, so the "
+                f"windows' channels must come in groups of 3; they have "
+                f"{n_channels}. Use magnitude=False."
+            )
+        augmentation = self.augmentation
+        if augmentation == "auto":
+            augmentation = SensorAugmentation(
+                **({} if three_axis else {"rotation": 0.0})
+            )
+        layer = None
+        if augmentation is not None:
+            layer = augmentation.to_torch(n_channels, seed=seed)
+        encoder = None
+        if self.encoder is not None:
+            derived = _with_magnitude(X) if magnitude else X
+            self.encoder_ = clone(self.encoder).fit(derived)
+            encoder = self.encoder_.to_torch()
+        return augmentation, layer, magnitude, encoder
 
     # -- the teacher ----------------------------------------------------------
 
@@ -530,14 +648,15 @@ class DistilledStudentClassifier(BaseNetClassifier):
 
     # -- fit ------------------------------------------------------------------
 
-    def fit(self, X, y, teacher_X=None):
+    def fit(self, X, y, teacher_X=None, groups=None):
         """Train the student, learning from the labels and from the teacher.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_channels, height, width)
-            The student's input: GAF images of the sensor windows (or raw
-            series ``(n_samples, n_channels, n_timestamps)``).
+        X : array-like of shape (n_samples, n_channels, n_timestamps)
+            The student's input: raw sensor windows (e.g. the accelerometer,
+            in g), or GAF images ``(n_samples, n_channels, height, width)``
+            made beforehand (e.g. by a ``GAFTransformer`` step of a pipeline).
         y : array-like of shape (n_samples,)
             Labels (ints or strings).
         teacher_X : array-like or Modalities, default=None
@@ -547,6 +666,11 @@ class DistilledStudentClassifier(BaseNetClassifier):
             fusion teacher (a plain dict is accepted too, but only a bundle is
             split by ``Pipeline`` and cross-validation). Needed unless
             ``distillation="none"``.
+        groups : array-like of shape (n_samples,), default=None
+            The subject (or other group) of each sample. With
+            ``early_stopping=True`` whole groups are held out for validation,
+            so that it never shares a person with training; without it,
+            unused.
 
         Returns
         -------
@@ -561,9 +685,9 @@ class DistilledStudentClassifier(BaseNetClassifier):
         )
         X = self._as_network_input(as_float32(X))
         y_encoded = self._encode_labels(y)
-        self._check_validation_split(y_encoded)
         self.input_shape_ = tuple(X.shape[1:])
         seed = derive_seed(self.random_state)
+        split = self._validation_split(y_encoded, groups, seed)
         self.device_ = resolve_device(self.device)
 
         self.teacher_ = self.teacher_embedding_scale_ = None
@@ -576,11 +700,25 @@ class DistilledStudentClassifier(BaseNetClassifier):
             outputs = self._teacher_outputs(self.teacher_, teacher_X)
 
         from ..losses import DistillationLoss
+        from ..networks import StudentModel
+
+        # Seeds of the network's own generators (augmentation, mixup), drawn
+        # from the fit's seed so that torch's global generator is not used.
+        streams = np.random.SeedSequence(seed).generate_state(2)
+        augmentation, layer, magnitude, encoder = self._front(X, int(streams[0]))
+        front = StudentModel(
+            torch.nn.Identity(), encoder=encoder, magnitude=magnitude
+        ).eval()
+        with torch.no_grad():
+            self._backbone_shape = tuple(front(torch.from_numpy(X[:2])).shape[1:])
 
         X_net = {INPUT_KEY: X, INDEX_KEY: np.arange(len(X))}
         with seeded_torch(seed, self.device_):
             module, self.embedding_dim_ = self._init_module(
-                X_net, self.input_shape_, "student"
+                X_net,
+                self._backbone_shape,
+                "student",
+                wrap=lambda backbone: StudentModel(backbone, encoder, layer, magnitude),
             )
             criterion_kwargs = {
                 f"criterion__{name}": getattr(self, name) for name in _LOSS_PARAMS
@@ -590,9 +728,19 @@ class DistilledStudentClassifier(BaseNetClassifier):
                 criterion_kwargs["criterion__student_dim"] = self.embedding_dim_
                 criterion_kwargs["criterion__teacher_dim"] = int(outputs[1].shape[1])
             net = self._build_net(
-                _DistillationNet, module, DistillationLoss, seed, **criterion_kwargs
+                _DistillationNet,
+                module,
+                DistillationLoss,
+                seed,
+                split,
+                len(X),
+                **criterion_kwargs,
             )
             net.initialize()
+            mixup = getattr(augmentation, "mixup", 0.0)
+            if mixup:
+                net.mixup_ = float(mixup)
+                net.mixup_generator_ = torch.Generator().manual_seed(int(streams[1]))
             if outputs is not None:
                 logits, embedding, features = outputs
                 net.teacher_logits_ = logits.to(self.device_)
@@ -606,6 +754,8 @@ class DistilledStudentClassifier(BaseNetClassifier):
                 # Training-only: release the teacher tensors (memory, pickles).
                 net.teacher_logits_ = net.teacher_embedding_ = None
                 net.teacher_features_ = None
+                net.mixup_generator_ = None
+        del self._backbone_shape
         self.net_ = net
         self.history_ = net.history
         return self
@@ -615,9 +765,10 @@ class DistilledStudentClassifier(BaseNetClassifier):
         from ..losses import attention_loss
 
         module = net.module_
-        if not hasattr(module, "forward_features"):
+        if not hasattr(module.backbone, "forward_features"):
             raise AttentionPairingError(
-                f"distillation='at' needs the student module {type(module).__name__} "
+                "distillation='at' needs the student module "
+                f"{type(module.backbone).__name__} "
                 "to have forward_features(x) returning its feature maps."
             )
         module.eval()

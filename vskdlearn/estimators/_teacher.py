@@ -115,19 +115,23 @@ class TeacherClassifier(BaseNetClassifier):
     optimizer : torch optimizer class, default=torch.optim.AdamW
         Its arguments other than ``lr`` go as ``optimizer__<name>``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified,
-        drawn with ``random_state``), stop when its loss has not improved for
+        Hold out ``validation_fraction`` of the training data (whole groups
+        when ``fit`` is given ``groups``, else stratified; drawn with
+        ``random_state``), stop when its loss has not improved for
         ``n_iter_no_change`` epochs and keep the best epoch's weights. The
         held-out part comes from the data given to ``fit`` only.
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data (or of the groups) held out when
+        ``early_stopping=True``.
     n_iter_no_change : int, default=10
         Patience of the early stopping, in epochs.
-    lr_schedule : {"cosine"} or None, default="cosine"
+    lr_schedule : {"cosine", "onecycle"} or None, default="cosine"
         ``"cosine"``: cosine annealing of the learning rate over
-        ``max_epochs`` (skorch ``LRScheduler`` callback named
-        ``"lr_scheduler"``; replace it with ``callbacks__lr_scheduler=...``).
-        None keeps the learning rate constant.
+        ``max_epochs``; ``"onecycle"``: the one-cycle policy (Smith and
+        Topin), warming up to ``lr`` then annealing, stepped every batch.
+        Either is a skorch ``LRScheduler`` callback named ``"lr_scheduler"``
+        (replace it with ``callbacks__lr_scheduler=...``). None keeps the
+        learning rate constant.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, after the built-in ones.
     random_state : int, RandomState instance or None, default=None
@@ -186,6 +190,8 @@ class TeacherClassifier(BaseNetClassifier):
             StrOptions({"skeleton", "video", "depth", "fusion", *SENSOR_MODALITIES})
         ],
     }
+
+    __metadata_request__fit = {"groups": True}
 
     def __init__(
         self,
@@ -342,7 +348,7 @@ class TeacherClassifier(BaseNetClassifier):
 
     # -- fit ------------------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
         """Train the teacher network on its modality.
 
         Parameters
@@ -351,6 +357,11 @@ class TeacherClassifier(BaseNetClassifier):
             The teacher's recordings, in the layout of ``modality``.
         y : array-like of shape (n_samples,)
             Labels (ints or strings).
+        groups : array-like of shape (n_samples,), default=None
+            The subject (or other group) of each sample. With
+            ``early_stopping=True`` whole groups are held out for validation,
+            so that it never shares a person with training; without it,
+            unused.
 
         Returns
         -------
@@ -361,9 +372,8 @@ class TeacherClassifier(BaseNetClassifier):
         check_net_kwargs(self)
         X_net, y = self._validate_fit_input(X, y)
         y_encoded = self._encode_labels(y)
-        self._check_validation_split(y_encoded)
-
         seed = derive_seed(self.random_state)
+        split = self._validation_split(y_encoded, groups, seed)
         input_shape = (
             self.modality_shapes_
             if self.modality == "fusion"
@@ -375,7 +385,12 @@ class TeacherClassifier(BaseNetClassifier):
                 X_net, input_shape, "teacher"
             )
             net = self._build_net(
-                _EmbeddingNet, module, torch.nn.CrossEntropyLoss, seed
+                _EmbeddingNet,
+                module,
+                torch.nn.CrossEntropyLoss,
+                seed,
+                split,
+                len(y_encoded),
             )
             net.initialize()
             net.partial_fit(X_net, y_encoded)

@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..losses._distillation import PAPER_DASK_WEIGHTS
+
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
@@ -17,40 +19,44 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 __all__ = ["ExperimentConfig", "ConfigError", "METHODS", "STUDENTS"]
 
 
+_DASK = {"distillation": "dask", **PAPER_DASK_WEIGHTS}
+
+
 class ConfigError(ValueError):
     """A configuration value that cannot be run; the message says what to change."""
 
 
 # Student training recipes, by the short name used on the command line. Each
-# is a display name and the DistilledStudentClassifier parameters that make it.
+# is a display name and the DistilledStudentClassifier parameters that make it
+# (on top of its defaults, which are the "kd" recipe: soft labels, relational
+# weights 0).
 METHODS = {
     "alone": ("student alone", {"distillation": "none"}),
     "kd": ("KD (soft labels)", {"distillation": "kd"}),
-    "rkd": ("RKD (distance + angle)", {"distillation": "rkd"}),
+    "rkd": ("RKD (distance + angle)", {"distillation": "rkd", **PAPER_DASK_WEIGHTS}),
     "sp": ("SP (similarity-preserving)", {"distillation": "sp"}),
     "at": ("AT (attention)", {"distillation": "at"}),
-    "dask": ("DASK", {"distillation": "dask"}),
+    "dask": ("DASK", {"distillation": "dask", **PAPER_DASK_WEIGHTS}),
     # The DASK ablation: one relational term at a time, and DASK without the
     # soft labels (what the relational terms add on their own).
     "dask-d": (
         "DASK: distance only",
-        {"distillation": "dask", "angle_weight": 0.0, "semantic_weight": 0.0},
+        {**_DASK, "angle_weight": 0.0, "semantic_weight": 0.0},
     ),
     "dask-a": (
         "DASK: angle only",
-        {"distillation": "dask", "distance_weight": 0.0, "semantic_weight": 0.0},
+        {**_DASK, "distance_weight": 0.0, "semantic_weight": 0.0},
     ),
     "dask-s": (
         "DASK: semantic only",
-        {"distillation": "dask", "distance_weight": 0.0, "angle_weight": 0.0},
+        {**_DASK, "distance_weight": 0.0, "angle_weight": 0.0},
     ),
-    "dask-nokd": (
-        "DASK without soft labels",
-        {"distillation": "dask", "kd_weight": 0.0},
-    ),
+    "dask-nokd": ("DASK without soft labels", {**_DASK, "kd_weight": 0.0}),
 }
 
-STUDENTS = ("small", "resnet18")
+# The student networks: "sensor" reads the raw windows (SensorCNN); the
+# others are the paper's GAF students, the GAF encoder inside the network.
+STUDENTS = ("sensor", "small", "resnet18")
 
 # Suffixes of files that are certainly not TOML, each with its format's name.
 _NOT_TOML = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
@@ -83,8 +89,16 @@ class ExperimentConfig:
     teacher : str or None
         The teacher's input (``"video"``, ``"skeleton"``, ``"fusion"``, ...);
         None takes the dataset's default.
-    student : {"small", "resnet18"}
-        The student network on GAF images.
+    student : {"sensor", "small", "resnet18"}
+        The student network: ``"sensor"`` on the raw windows (``SensorCNN``),
+        ``"small"`` / ``"resnet18"`` on GAF images made inside the network
+        (``encoder=GAFTransformer(...)``).
+    augmentation : bool
+        Train students with the default :class:`~vskdlearn.augmentation.SensorAugmentation`
+        (rotation, scaling, time warp, crop, jitter); False trains them on
+        the windows as recorded.
+    magnitude : bool
+        Give students the magnitude of the accelerometer as a fourth channel.
     methods : list of str
         Student recipes to compare, keys of ``METHODS`` (default: the
         student alone, the baselines, DASK and its ablation; ``"at"`` only
@@ -96,7 +110,8 @@ class ExperimentConfig:
     n_timestamps, n_frames
         Length of sensor windows and of vision clips after resampling.
     teacher_epochs, student_epochs, batch_size, lr
-        Training budget.
+        Training budget (``lr`` is the students' peak learning rate of the
+        one-cycle schedule; teachers keep their default).
     grid : dict of str to list
         If not empty, the ``"dask"`` method is tuned by ``GridSearchCV`` over
         these student parameters, with ``GroupKFold(cv_folds)`` on the
@@ -117,7 +132,9 @@ class ExperimentConfig:
     data_home: str | None = None
     protocol: str = "cross_subject"
     teacher: str | None = None
-    student: str = "small"
+    student: str = "sensor"
+    augmentation: bool = True
+    magnitude: bool = True
     methods: list = field(default_factory=lambda: [m for m in METHODS if m != "at"])
     seeds: list = field(default_factory=lambda: [0, 1, 2])
     image_size: int = 32
@@ -126,9 +143,9 @@ class ExperimentConfig:
     n_timestamps: int = 128
     n_frames: int = 16
     teacher_epochs: int = 30
-    student_epochs: int = 30
+    student_epochs: int = 150
     batch_size: int = 32
-    lr: float = 1e-3
+    lr: float = 2e-3
     grid: dict = field(default_factory=dict)
     cv_folds: int = 3
     synthetic: dict = field(default_factory=dict)
@@ -184,6 +201,18 @@ class ExperimentConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive int, got {value!r}.")
+        for name in ("augmentation", "magnitude"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(
+                    f"{name} must be true or false, got {getattr(self, name)!r}."
+                )
+        if self.student != "sensor" and self.image_size > self.n_timestamps:
+            # Found here, not by the first student after the teacher trained.
+            raise ConfigError(
+                f"image_size={self.image_size} is larger than n_timestamps="
+                f"{self.n_timestamps}: a GAF image has at most one pixel per time "
+                f"step. Use --image-size {self.n_timestamps} or less."
+            )
         if self.gaf_method not in ("summation", "difference", "both"):
             raise ConfigError(
                 "gaf_method must be 'summation', 'difference' or 'both', got "
@@ -220,6 +249,7 @@ class ExperimentConfig:
             raise ConfigError(
                 "A grid search tunes the 'dask' method: add it to methods."
             )
+        _check_synthetic(self.synthetic)
         if self.dataset != "synthetic" and self.data_home is None:
             raise ConfigError(
                 f"The {self.dataset} dataset needs --data-home, the folder holding "
@@ -264,6 +294,11 @@ class ExperimentConfig:
         try:
             with path.open("rb") as f:
                 values = tomllib.load(f)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                f"offset {exc.start}); TOML files are UTF-8: save it as UTF-8."
+            ) from None
         except FileNotFoundError:
             raise ConfigError(f"No configuration file at {path}.") from None
         except OSError as exc:
@@ -287,6 +322,35 @@ class ExperimentConfig:
             )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _check_synthetic(table):
+    """Refuse keys of the ``[synthetic]`` table the generator does not take."""
+    import inspect
+
+    from ..datasets import make_multimodal_activities
+
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"synthetic must be a table of make_multimodal_activities arguments, "
+            f"got {table!r}."
+        )
+    taken = set(inspect.signature(make_multimodal_activities).parameters)
+    # The experiment sets these from its own top-level keys.
+    taken -= {"n_timestamps", "n_frames"}
+    for key in table:
+        if key in taken:
+            continue
+        if key in {f.name for f in dataclasses.fields(ExperimentConfig)}:
+            raise ConfigError(
+                f"{key!r} is a top-level setting, but it sits in the [synthetic] "
+                "table: TOML puts every key written after the [synthetic] header "
+                "into that table. Move it above the header."
+            )
+        raise ConfigError(
+            f"Unknown key {key!r} in the [synthetic] table; "
+            f"make_multimodal_activities takes {sorted(taken)}."
+        )
 
 
 def _toml_value(value):

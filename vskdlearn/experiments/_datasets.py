@@ -113,7 +113,8 @@ DATASETS = {
         where_to_get=(
             "Download UTD-MHAD (Inertial and Skeleton .mat files, optionally Depth "
             "and RGB) from https://personal.utdallas.edu/~kehtar/UTD-MHAD.html, "
-            "or call vskdlearn.datasets.fetch_utd_mhad()."
+            "or run `vskd fetch utd-mhad [--data-home PATH]`, which says which "
+            "--data-home to give vskd run."
         ),
         loader="load_utd_mhad",
         student_loads=("inertial",),

@@ -1,12 +1,12 @@
 """Run the paper's comparison: a teacher, then students trained several ways.
 
 For every seed: fit the teacher on the training subjects' vision (or
-multimodal) data, then, for every method, a ``GAFTransformer`` +
-``DistilledStudentClassifier`` pipeline on the same subjects' accelerometer,
-and score everything on the test subjects (the student on the accelerometer
-alone). Model selection, where asked for, is a ``GridSearchCV`` with
-``GroupKFold`` over the training subjects: the test split is touched only to
-score.
+multimodal) data, then, for every method, a ``DistilledStudentClassifier`` on
+the same subjects' raw accelerometer windows (a GAF student encodes them
+inside its network), and score everything on the test subjects (the student
+on the accelerometer alone). Model selection, where asked for, is a
+``GridSearchCV`` with ``GroupKFold`` over the training subjects: the test
+split is touched only to score.
 """
 
 import re
@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._config import METHODS, ConfigError
 from ._datasets import DATASETS
+from ._progress import with_epoch_progress
 
 __all__ = ["ExperimentResult", "run_experiment"]
 
@@ -40,7 +41,9 @@ class ExperimentResult:
         over seeds, rows true class, columns predicted.
     confusion_method : str or None
     histories : dict of str to pandas.DataFrame
-        Per-epoch training losses of each model at the first seed.
+        Per-epoch training losses of each model at the first seed:
+        ``train_loss`` (the model's own objective) and ``train_ce`` (its
+        cross-entropy term, comparable across models).
     gaf_examples : ndarray or None
         GAF images of one training window per class, ``(n_classes, C, S, S)``.
     notes : list of str
@@ -83,12 +86,46 @@ def summarise(runs):
         }
     ).loc[order]
     summary.index.name = "model"
-    return summary.reset_index()
+    return summary.join(paired_gains(runs)).reset_index()
+
+
+def paired_gains(runs, baseline="alone"):
+    """Accuracy gain of each student over the student alone, seed by seed.
+
+    For every model trained with a method other than ``baseline`` (and not
+    the teacher): the mean and standard deviation over seeds of its accuracy
+    minus the ``baseline`` student's accuracy at the same seed, and the number
+    of such pairs. Indexed by model; empty when no baseline ran.
+    """
+    columns = ["gain_vs_alone_mean", "gain_vs_alone_std", "n_pairs"]
+    alone = runs[runs["method"] == baseline].set_index("seed")["accuracy"]
+    students = runs[~runs["method"].isin([baseline, TEACHER_METHOD])]
+    if alone.empty or students.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="model"))
+    paired = students[students["seed"].isin(alone.index)]
+    gain = paired["accuracy"].to_numpy() - alone.loc[paired["seed"]].to_numpy()
+    grouped = pd.Series(gain, index=paired["model"]).groupby(level=0, sort=False)
+    return pd.DataFrame(
+        {
+            "gain_vs_alone_mean": grouped.mean(),
+            "gain_vs_alone_std": grouped.std(ddof=0),  # as accuracy_std
+            "n_pairs": grouped.size(),
+        }
+    )
 
 
 def _count_parameters(estimator):
     module = estimator.net_.module_
     return int(sum(p.numel() for p in module.parameters()))
+
+
+def _encoded(student, X):
+    """What a GAF student's backbone sees for windows ``X``, as numpy."""
+    import torch
+
+    module = student.net_.module_.eval()
+    with torch.no_grad():
+        return module.encode(torch.as_tensor(X, dtype=torch.float32)).numpy()
 
 
 def _timed_predict(predict, X):
@@ -111,41 +148,81 @@ def _save_model(pipe, output, name, seed):
 def _history_frame(estimator):
     history = estimator.history_
     keys = [k for k in ("train_loss", "valid_loss", "valid_acc") if k in history[-1]]
-    return pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+    frame = pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
+    frame["train_ce"] = _train_cross_entropy(estimator)
+    return frame
 
 
-def _student_module(name):
-    from ..networks import ResNet18Student, SmallStudent
+def _train_cross_entropy(estimator):
+    """Training cross-entropy per epoch: the one term every model's loss shares.
 
-    return {"small": SmallStudent, "resnet18": ResNet18Student}[name]
+    ``train_loss`` is each model's own objective (cross-entropy plus weighted
+    distillation terms), so curves of different methods are not comparable.
+    """
+    from ..estimators import TeacherClassifier
+
+    history = estimator.history_
+    if isinstance(estimator, TeacherClassifier):  # trained on cross-entropy alone
+        return history[:, "train_loss"]
+    per_epoch = []
+    for epoch in history:
+        batches = [b for b in epoch["batches"] if "train_ce" in b]
+        sizes = [b["train_batch_size"] for b in batches]
+        # Weighted by batch size, as skorch averages train_loss.
+        per_epoch.append(
+            np.average([b["train_ce"] for b in batches], weights=sizes)
+            if batches
+            else np.nan
+        )
+    return per_epoch
 
 
-def make_student_pipeline(config, method, teacher, seed):
-    """GAF encoding then a student trained with ``method``'s recipe."""
+def make_student(config, method, teacher, seed):
+    """A student on raw windows trained with ``method``'s recipe.
+
+    The GAF students (``"small"``, ``"resnet18"``) encode the windows inside
+    their network, so they are augmented in the series domain like the
+    ``"sensor"`` student and no image is stored.
+    """
     from sklearn.frozen import FrozenEstimator
-    from sklearn.pipeline import make_pipeline
 
     from ..estimators import DistilledStudentClassifier
     from ..gaf import GAFTransformer
+    from ..networks import ResNet18Student, SmallStudent
 
     _, params = METHODS[method]
-    student = DistilledStudentClassifier(
+    encoder = None
+    if config.student != "sensor":
+        encoder = GAFTransformer(
+            image_size=config.image_size,
+            method=config.gaf_method,
+            scaling=config.gaf_scaling,
+        )
+    return DistilledStudentClassifier(
         teacher=FrozenEstimator(teacher),
-        module=_student_module(config.student),
+        module={"sensor": None, "small": SmallStudent, "resnet18": ResNet18Student}[
+            config.student
+        ],
+        encoder=encoder,
+        augmentation="auto" if config.augmentation else None,
+        magnitude=config.magnitude,
         max_epochs=config.student_epochs,
         batch_size=config.batch_size,
         lr=config.lr,
         random_state=seed,
         **params,
     )
-    return make_pipeline(
-        GAFTransformer(
-            image_size=config.image_size,
-            method=config.gaf_method,
-            scaling=config.gaf_scaling,
-        ),
-        student,
-    )
+
+
+def _check_cv_folds(config, train_groups):
+    # GroupKFold needs a subject per fold; say so before the teacher trains.
+    n_subjects = np.unique(train_groups).size
+    if config.grid and config.cv_folds > n_subjects:
+        raise ConfigError(
+            f"--cv-folds {config.cv_folds} is more than the {n_subjects} training "
+            f"subjects of {config.protocol!r}; the grid search needs one subject per "
+            f"fold at least. Use --cv-folds {n_subjects} or less."
+        )
 
 
 def run_experiment(config, *, progress=True, on_run=None, log=None):
@@ -187,6 +264,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
             f"The training split of {config.protocol!r} holds {n_classes_train} "
             "class(es); at least two are needed. Is the data home complete?"
         )
+    _check_cv_folds(config, groups[train])
     log(
         f"{config.protocol}: {len(train)} training and {len(test)} test recordings, "
         f"{len(class_names)} classes"
@@ -214,6 +292,17 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
 
     n_steps = len(config.seeds) * (1 + len(config.methods))
     bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
+
+    def epochs(estimator, label):
+        # The bar's postfix says which model trains and at which epoch.
+        if not progress:
+            return estimator
+
+        def report(epoch, max_epochs):
+            bar.set_postfix_str(f"{label}, epoch {epoch}/{max_epochs}")
+
+        return with_epoch_progress(estimator, report)
+
     try:
         for seed in config.seeds:
             bar.set_postfix_str(f"seed {seed}: teacher ({teacher_name})")
@@ -222,9 +311,9 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 modality=spec.teachers[teacher_name].modality,
                 max_epochs=config.teacher_epochs,
                 batch_size=config.batch_size,
-                lr=config.lr,
                 random_state=seed,
             )
+            epochs(teacher, f"seed {seed}: teacher ({teacher_name})")
             start = time.perf_counter()
             teacher.fit(X_teacher[train], y[train])
             train_seconds = time.perf_counter() - start
@@ -249,21 +338,16 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 name = METHODS[method][0]
                 bar.set_postfix_str(f"seed {seed}: {name}")
                 log(f"seed {seed}: training the student, {name}")
-                pipe = make_student_pipeline(config, method, teacher, seed)
-                estimator = pipe
+                student = epochs(
+                    make_student(config, method, teacher, seed), f"seed {seed}: {name}"
+                )
+                estimator = student
                 if method == "dask" and config.grid:
                     estimator = GridSearchCV(
-                        pipe,
-                        {
-                            f"distilledstudentclassifier__{k}": v
-                            for k, v in config.grid.items()
-                        },
-                        cv=GroupKFold(config.cv_folds),
+                        student, config.grid, cv=GroupKFold(config.cv_folds)
                     )
                 start = time.perf_counter()
-                fit_params = {"teacher_X": X_teacher[train]}
-                if estimator is not pipe:
-                    fit_params["groups"] = groups[train]
+                fit_params = {"teacher_X": X_teacher[train], "groups": groups[train]}
                 try:
                     with sklearn.config_context(enable_metadata_routing=True):
                         estimator.fit(X_student[train], y[train], **fit_params)
@@ -278,22 +362,21 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                     continue
                 train_seconds = time.perf_counter() - start
                 best_params = ""
-                if estimator is not pipe:
+                if estimator is not student:
                     best_params = ", ".join(
-                        f"{k.split('__', 1)[1]}={v}"
-                        for k, v in estimator.best_params_.items()
+                        f"{k}={v}" for k, v in estimator.best_params_.items()
                     )
-                    pipe = estimator.best_estimator_
-                pred, ms = _timed_predict(pipe.predict, X_student[test])
-                student = pipe[-1]
+                    student = estimator.best_estimator_
+                pred, ms = _timed_predict(student.predict, X_student[test])
                 if config.save_models and config.output:
-                    _save_model(pipe, config.output, name, seed)
+                    _save_model(student, config.output, name, seed)
                 if seed == config.seeds[0]:
                     result.histories[name] = _history_frame(student)
-                    if result.gaf_examples is None:
-                        # The first training window of each class.
+                    if result.gaf_examples is None and student.encoder_ is not None:
+                        # The first training window of each class, as the
+                        # network's encoder sees it (magnitude channel added).
                         _, first = np.unique(y[train], return_index=True)
-                        result.gaf_examples = pipe[0].transform(X_student[train[first]])
+                        result.gaf_examples = _encoded(student, X_student[train[first]])
                 if method == confusion_method:
                     cm = confusion_matrix(y[test], pred, labels=labels)
                     result.confusion = (

@@ -4,7 +4,7 @@ Plain torch functions for each term and :class:`DistillationLoss`, the
 module an estimator trains a student with.
 """
 
-from ._distillation import DistillationLoss
+from ._distillation import PAPER_DASK_WEIGHTS, DistillationLoss
 from ._functional import (
     angle_loss,
     attention_loss,
@@ -17,6 +17,7 @@ from ._functional import (
 
 __all__ = [
     "DistillationLoss",
+    "PAPER_DASK_WEIGHTS",
     "angle_loss",
     "attention_loss",
     "distance_loss",

@@ -29,6 +29,16 @@ TERMS = {
 }
 
 
+# The relational weights of the paper's DASK (Ni et al., 2022). The student's
+# defaults switch them off: measured on UTD-MHAD, they cost accuracy on top
+# of the soft labels (docs/benchmarks/selection.rst).
+PAPER_DASK_WEIGHTS = {
+    "distance_weight": 1.0,
+    "angle_weight": 2.0,
+    "semantic_weight": 1.0,
+}
+
+
 def _check_weight(value, name, *, positive=False):
     if (
         isinstance(value, bool)

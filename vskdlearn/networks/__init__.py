@@ -9,14 +9,17 @@ from ._resnet import ResNet18Student
 from ._sensor import SensorCNN
 from ._skeleton import SkeletonTeacher, normalize_skeleton
 from ._small import SmallStudent
+from ._student_model import MagnitudeChannels, StudentModel
 from ._video import VideoTRNTeacher
 
 __all__ = [
     "FusionTeacher",
+    "MagnitudeChannels",
     "ResNet18Student",
     "SensorCNN",
     "SkeletonTeacher",
     "SmallStudent",
+    "StudentModel",
     "VideoTRNTeacher",
     "normalize_skeleton",
 ]

@@ -1,0 +1,116 @@
+"""Choose the raw-window student's recipe on UTD-MHAD's training subjects only.
+
+Leave-one-subject-out over the cross-subject training subjects (1, 3, 5, 7):
+for each held-out subject and seed, a fusion teacher (skeleton, accelerometer,
+gyroscope; ``vskd run``'s default) is fitted on the other three subjects, then
+every candidate student on their accelerometer; each is scored on the held-out
+subject's accelerometer. The test subjects (2, 4, 6, 8) are dropped right
+after loading: nothing here can see them.
+
+Prints, per candidate, the validation accuracy (mean ± std over folds x
+seeds) and the paired difference against the student trained alone (same
+fold, same seed). Run it with one torch thread::
+
+    OMP_NUM_THREADS=1 python benchmarks/select_recipe_utd.py --data-home PATH/TO/utd_mhad
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from sklearn.frozen import FrozenEstimator
+
+from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
+from vskdlearn.datasets import load_utd_mhad
+from vskdlearn.losses import PAPER_DASK_WEIGHTS
+
+# name -> DistilledStudentClassifier parameters (on top of the defaults).
+CANDIDATES = {
+    "alone": {"distillation": "none"},
+    "alone (no augmentation)": {"distillation": "none", "augmentation": None},
+    "KD (default)": {},
+    "KD (no augmentation)": {"augmentation": None},
+    "KD + DASK relational terms (paper weights)": {**PAPER_DASK_WEIGHTS},
+    "KD + DASK relational terms x0.1": {
+        k: 0.1 * v for k, v in PAPER_DASK_WEIGHTS.items()
+    },
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", required=True)
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument(
+        "--candidates",
+        default=",".join(CANDIDATES),
+        help="comma-separated names from CANDIDATES (default: all)",
+    )
+    args = parser.parse_args()
+    names = [n.strip() for n in args.candidates.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        parser.error(f"unknown candidates {unknown}; choose among {list(CANDIDATES)}")
+    if "alone" not in names:
+        names.insert(0, "alone")  # the paired reference
+
+    data = load_utd_mhad(args.data_home, modalities=("inertial", "skeleton"))
+    train, _ = data.split("cross_subject")  # the test subjects are never used
+    acc = data.accelerometer[train]
+    y = np.asarray(data.target)[train]
+    subject = np.asarray(data.subject)[train]
+    fusion = Modalities(
+        skeleton=data.skeleton[train],
+        accelerometer=acc,
+        gyroscope=data.gyroscope[train],
+    )
+    print(
+        f"{len(y)} training recordings of subjects {sorted(set(subject))}; "
+        f"torch threads {torch.get_num_threads()}"
+    )
+
+    scores = {name: {} for name in names}
+    seconds = {name: [] for name in names}
+    for seed in range(args.seeds):
+        for held_out in sorted(set(subject)):
+            fit, val = subject != held_out, subject == held_out
+            teacher = TeacherClassifier(modality="fusion", random_state=seed)
+            teacher.fit(fusion[fit], y[fit])
+            teacher_acc = teacher.score(fusion[val], y[val])
+            line = [f"seed {seed} subject {held_out}: teacher {teacher_acc:.3f}"]
+            for name in names:
+                student = DistilledStudentClassifier(
+                    FrozenEstimator(teacher),
+                    max_epochs=args.epochs,
+                    random_state=seed,
+                    **CANDIDATES[name],
+                )
+                start = time.perf_counter()
+                student.fit(acc[fit], y[fit], teacher_X=fusion[fit])
+                seconds[name].append(time.perf_counter() - start)
+                scores[name][seed, held_out] = student.score(acc[val], y[val])
+                line.append(f"{name} {scores[name][seed, held_out]:.3f}")
+            print("; ".join(line), flush=True)
+
+    reference = scores["alone"]
+    print()
+    print(
+        "| candidate | LOSO accuracy % | paired Δ vs alone (points) | fit s |\n"
+        "|---|---|---|---|"
+    )
+    for name in names:
+        keys = sorted(scores[name])
+        acc_ = 100 * np.array([scores[name][k] for k in keys])
+        delta = acc_ - 100 * np.array([reference[k] for k in keys])
+        print(
+            f"| {name} | {acc_.mean():.1f} ± {acc_.std():.1f} | "
+            f"{delta.mean():+.1f} ± {delta.std():.1f} | "
+            f"{np.mean(seconds[name]):.0f} |"
+        )
+    print(f"\n{args.seeds} seed(s) x {len(set(subject))} held-out subjects each.")
+
+
+if __name__ == "__main__":
+    main()
