@@ -42,15 +42,33 @@ def fitted(utd):
         teacher = TeacherClassifier(modality="accelerometer", **FAST).fit(X, y)
         student = DistilledStudentClassifier(teacher=teacher, **FAST)
         student.fit(X, y, teacher_X=X)
+        gaf_student = DistilledStudentClassifier(
+            teacher=teacher,
+            encoder=GAFTransformer(image_size=16, scaling="fit"),
+            magnitude=True,
+            **FAST,
+        ).fit(X, y, teacher_X=X)
         pipe = make_pipeline(
             GAFTransformer(image_size=16, scaling="fit"),
             DistilledStudentClassifier(teacher=teacher, **FAST),
         )
         pipe.fit(X, y, distilledstudentclassifier__teacher_X=X)
-    return {"teacher": teacher, "student": student, "pipeline": pipe}
+    return {
+        "teacher": teacher,
+        "student": student,
+        "gaf_student": gaf_student,
+        "pipeline": pipe,
+    }
 
 
-KINDS = ["teacher", "student", "pipeline"]
+KINDS = ["teacher", "student", "gaf_student", "pipeline"]
+
+
+def test_the_students_are_what_main_builds(fitted):
+    # A raw-window student is one StudentModel; its augmentation is not exported.
+    gaf_student = fitted["gaf_student"].net_.module_
+    assert gaf_student.encoder is not None and gaf_student.derive is not None
+    assert fitted["gaf_student"].input_shape_ == (3, 128)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +108,7 @@ def test_torchscript_gives_predict_proba(fitted, utd, kind, tmp_path):
 @pytest.mark.parametrize("batch", [1, 64])
 def test_dynamic_batch(onnx_files, utd, batch):
     X, _ = utd
-    session = ort.InferenceSession(onnx_files["pipeline"])
+    session = ort.InferenceSession(onnx_files["gaf_student"])
     assert session.get_inputs()[0].shape == ["batch", 3, 128]
     probabilities = session.run(["probabilities"], {"windows": X[:batch]})[0]
     assert probabilities.shape == (batch, 27)

@@ -359,3 +359,17 @@ def test_the_eager_shape_check_stays():
     net = SensorCNN(n_classes=N_CLASSES, input_shape=(3, 64))
     with pytest.raises(ValueError, match=r"built for samples of shape \(3, 64\)"):
         net(torch.rand(2, 3, 65))
+
+
+def test_magnitude_channels_script_and_trace():
+    from vskdlearn.networks._student_model import MagnitudeChannels
+
+    layer = MagnitudeChannels()
+    x = torch.randn(4, 6, 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted = torch.jit.script(layer)
+        traced = torch.jit.trace(layer, x[:2])
+    torch.testing.assert_close(scripted(x), layer(x))
+    torch.testing.assert_close(traced(x), layer(x))
+    assert layer(x).shape == (4, 8, 20)
