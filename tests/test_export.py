@@ -202,3 +202,17 @@ def _literal(message):
     import re
 
     return re.escape(message)
+
+
+def test_frozen_and_searched_models_are_unwrapped(fitted, utd, tmp_path):
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import GridSearchCV
+
+    X, _ = utd
+    search = GridSearchCV(fitted["student"], {"lr": [1e-3]})
+    search.best_estimator_ = fitted["student"]  # as a fitted search holds it
+    for wrapped in (FrozenEstimator(fitted["teacher"]), search):
+        path = to_onnx(wrapped, tmp_path / "m.onnx")
+        probabilities = ort.InferenceSession(path).run(None, {"windows": X})[0]
+        inner = getattr(wrapped, "best_estimator_", None) or wrapped.estimator
+        np.testing.assert_allclose(probabilities, inner.predict_proba(X), atol=1e-4)

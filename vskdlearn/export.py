@@ -135,7 +135,8 @@ def deployable(fitted):
     fitted : DistilledStudentClassifier, Pipeline or TeacherClassifier
         A fitted student on raw windows (with or without an ``encoder``), a
         fitted ``Pipeline(GAFTransformer, DistilledStudentClassifier)``, or a
-        fitted teacher on a sensor modality.
+        fitted teacher on a sensor modality; also any of them in a
+        ``FrozenEstimator`` or as the ``best_estimator_`` of a fitted search.
 
     Returns
     -------
@@ -156,6 +157,15 @@ def deployable(fitted):
     from .estimators import DistilledStudentClassifier, TeacherClassifier
     from .gaf import GAFTransformer
 
+    # What wraps a fitted model without changing its predictions: a frozen
+    # estimator, and a fitted search (vskd run --grid keeps its best model).
+    while True:
+        if type(fitted).__name__ == "FrozenEstimator":
+            fitted = fitted.estimator
+        elif hasattr(fitted, "best_estimator_"):
+            fitted = fitted.best_estimator_
+        else:
+            break
     gaf = None
     if isinstance(fitted, Pipeline):
         steps = [step for _, step in fitted.steps if step not in (None, "passthrough")]
