@@ -671,3 +671,62 @@ def test_ctrl_c_during_fetch_is_a_message(capsys, monkeypatch, tmp_path):
     assert (
         err == "vskd: interrupted; vskd fetch again downloads only what is missing.\n"
     )
+
+
+def test_save_models_then_export(capsys, tmp_path, tiny_config):
+    ort = pytest.importorskip("onnxruntime")
+    import joblib
+    import numpy as np
+
+    out = tmp_path / "report"
+    status, _, _ = run(
+        capsys, "run", "--config", str(tiny_config), "--output", str(out),
+        "--quiet", "--save-models",
+    )  # fmt: skip
+    assert status == 0
+    saved = sorted(p.name for p in (out / "models").glob("*.joblib"))
+    assert saved == ["dask-seed0.joblib", "student-alone-seed0.joblib"]
+    assert "save_models = true" in (out / "config.toml").read_text()
+
+    model = out / "models" / "dask-seed0.joblib"
+    status, stdout, _ = run(
+        capsys, "export", str(model), "-o", str(tmp_path / "s.onnx")
+    )
+    assert status == 0 and "wrote" in stdout
+    student = joblib.load(model)
+    n_channels, n_timestamps = student.input_shape_
+    windows = np.random.default_rng(0).normal(size=(5, n_channels, n_timestamps))
+    windows = windows.astype(np.float32)
+    session = ort.InferenceSession(str(tmp_path / "s.onnx"))
+    assert session.get_inputs()[0].shape == ["batch", n_channels, n_timestamps]
+    probabilities = session.run(None, {"windows": windows})[0]
+    np.testing.assert_allclose(probabilities, student.predict_proba(windows), atol=1e-4)
+
+    status, _, err = run(
+        capsys, "export", str(model), "-o", str(tmp_path / "x" / "m.onnx")
+    )
+    assert status == 2 and "not a writable folder" in err and err.count("\n") == 1
+
+
+def test_export_errors_are_one_line_messages(capsys, tmp_path):
+    import joblib
+
+    from vskdlearn import TeacherClassifier
+
+    not_joblib = tmp_path / "notes.joblib"
+    not_joblib.write_text("hello")
+    other = tmp_path / "other.joblib"
+    joblib.dump({"a": 1}, other)
+    skeleton = tmp_path / "skeleton.joblib"
+    joblib.dump(TeacherClassifier(modality="skeleton"), skeleton)
+    cases = [
+        ([str(tmp_path / "missing.joblib")], "no such file"),
+        ([str(not_joblib)], "is not a joblib file of a fitted vskdlearn model"),
+        ([str(other)], "cannot export a dict"),
+        ([str(skeleton)], "modality 'skeleton' does not take sensor windows"),
+    ]
+    for argv, message in cases:
+        status, _, err = run(capsys, "export", *argv, "-o", str(tmp_path / "m.onnx"))
+        assert status == 2
+        assert err.startswith("vskd: error:") and message in err
+        assert err.count("\n") == 1, err

@@ -144,6 +144,31 @@ def build_parser():
     run.add_argument("--output", help="report folder (default vskd-results/<dataset>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
+    run.add_argument(
+        "--save-models",
+        action="store_true",
+        default=None,
+        help="keep the fitted students as OUTPUT/models/*.joblib",
+    )
+
+    export = sub.add_parser(
+        "export",
+        help="turn a fitted student (.joblib, e.g. from vskd run --save-models) "
+        "into an ONNX or TorchScript file that takes raw windows",
+    )
+    export.add_argument("model", help="a .joblib file holding a fitted model")
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="the file to write: .onnx (ONNX) or .pt (TorchScript)",
+    )
+    export.add_argument(
+        "--quantize",
+        choices=["dynamic"],
+        help="int8 weights (ONNX only, onnxruntime's dynamic quantization)",
+    )
+
     fetch = sub.add_parser(
         "fetch",
         help="download a dataset that has a public download (UTD-MHAD) into the "
@@ -244,6 +269,7 @@ def _config_from_args(args):
         "grid": dict(args.grid) if args.grid else None,
         "cv_folds": args.cv_folds,
         "output": args.output,
+        "save_models": args.save_models,
     }
     if args.gaf_scaling is not None:
         scaling = args.gaf_scaling
@@ -346,9 +372,46 @@ def _check_data_home(config):
         )
 
 
+def _export(args):
+    """``vskd export MODEL -o FILE``; returns the exit status."""
+    import joblib
+
+    from .export import ExportError, to_onnx, to_torchscript
+
+    try:
+        if not Path(args.model).is_file():
+            raise CommandError(f"no such file: {args.model}")
+        try:
+            model = joblib.load(args.model)
+        except Exception as exc:
+            raise CommandError(
+                f"{args.model} is not a joblib file of a fitted vskdlearn model "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        output = str(args.output)
+        if output.endswith(".onnx"):
+            to_onnx(model, output, quantize=args.quantize)
+        elif output.endswith((".pt", ".pth")):
+            if args.quantize:
+                raise CommandError("--quantize applies to ONNX files (.onnx) only.")
+            to_torchscript(model, output)
+        else:
+            raise CommandError(
+                f"say the format by the file name: {output} should end in .onnx "
+                "(ONNX) or .pt (TorchScript)."
+            )
+    except (CommandError, ExportError, ImportError) as exc:
+        print(f"vskd: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {output}")
+    return 0
+
+
 def main(argv=None):
     """Entry point of the ``vskd`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "export":
+        return _export(args)
     if args.command == "fetch":
         try:
             return _fetch(args)

@@ -43,6 +43,59 @@ def test_overlapping_layer_equals_the_transformer(windows, image_size):
     np.testing.assert_allclose(images.numpy(), gaf.transform(windows), atol=1e-6)
 
 
+def test_float32_layer_error_on_full_precision_series(shared_datasets):
+    # The layer's series stage runs in float32 (an exported graph holds no
+    # float64); the transformer's in float64. On UTD-MHAD accelerometer windows
+    # as the loader gives them (resampled, every float32 bit used), a PAA value
+    # a few float32 ulps from its window's extreme has a sine that float32
+    # cannot resolve: measured worst pixel 4.9e-5 at image_size=64 (173
+    # recordings), a median of 0. Fixed ranges stay within 1e-6.
+    from vskdlearn.datasets import load_utd_mhad
+
+    data = load_utd_mhad(shared_datasets / "utd_mhad", modalities=("inertial",))
+    windows = data.accelerometer[::4]
+    assert windows.dtype == np.float32
+    for image_size, scaling, bound in [(64, "sample", 1e-4), (32, (-8, 8), 1e-6)]:
+        gaf = GAFTransformer(image_size=image_size, scaling=scaling).fit(windows)
+        with torch.no_grad():
+            images = gaf.to_torch()(torch.from_numpy(windows)).numpy()
+        error = np.abs(images - gaf.transform(windows))
+        assert error.max() <= bound
+        assert np.median(error) <= 1e-7
+
+
+def test_paa_is_a_float32_buffer_and_follows_overlapping():
+    layer = GAFLayer(image_size=8, n_timestamps=20)
+    assert {"paa", "paa_weights", "paa_common"} <= dict(layer.named_buffers()).keys()
+    assert all(b.dtype == torch.float32 for b in layer.buffers())
+    assert "paa" not in layer.state_dict()  # derived, not a weight
+    before = layer.paa.clone()
+    layer.overlapping = True
+    assert not torch.equal(before, layer.paa)
+    x = torch.randn(3, 2, 20)
+    torch.testing.assert_close(
+        layer(x), GAFLayer(8, overlapping=True, n_timestamps=20)(x)
+    )
+
+
+@pytest.mark.parametrize("scaling", ["sample", "fit", (-3, 3)])
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_layer_scripts_and_traces(windows, scaling, how):
+    gaf = GAFTransformer(image_size=16, scaling=scaling).fit(windows)
+    layer = gaf.to_torch()
+    x = torch.from_numpy(windows)
+    if how == "script":
+        compiled = torch.jit.script(layer)
+    else:
+        with pytest.warns(Warning):  # torch deprecates jit.trace
+            compiled = torch.jit.trace(layer, x[:2])
+    other = torch.randn(5, 3, 90) * 2  # another batch size than the trace's
+    torch.testing.assert_close(compiled(other), layer(other))
+    if how == "script":
+        with pytest.raises(Exception, match="built for series of length 90"):
+            compiled(torch.randn(2, 3, 80))
+
+
 def test_paa_cache_is_keyed_on_overlapping(windows):
     x = torch.from_numpy(windows)
     layer = GAFLayer(image_size=32)

@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 import torch
 
@@ -327,3 +329,47 @@ def test_wrong_batch_shape_is_a_clear_error(network, shape, bad):
     net = network(n_classes=N_CLASSES, input_shape=shape)
     with pytest.raises(ValueError, match="was built for samples of shape"):
         net(torch.zeros(bad))
+
+
+STUDENTS = [
+    (ResNet18Student, (6, 32, 32)),
+    (SmallStudent, (6, 32, 32)),
+    (SensorCNN, (3, 64)),
+]
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+@pytest.mark.parametrize(("network", "shape"), STUDENTS)
+def test_students_script_and_trace_without_baking_in_the_batch(network, shape, how):
+    torch.manual_seed(0)
+    net = network(n_classes=N_CLASSES, input_shape=shape).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch deprecates jit
+        if how == "script":
+            compiled = torch.jit.script(net)
+        else:
+            compiled = torch.jit.trace(net, torch.rand(2, *shape))
+    x = torch.rand(5, *shape)  # another batch size than the trace's
+    with torch.no_grad():
+        for ours, theirs in zip(compiled(x), net(x), strict=True):
+            torch.testing.assert_close(ours, theirs)
+
+
+def test_the_eager_shape_check_stays():
+    net = SensorCNN(n_classes=N_CLASSES, input_shape=(3, 64))
+    with pytest.raises(ValueError, match=r"built for samples of shape \(3, 64\)"):
+        net(torch.rand(2, 3, 65))
+
+
+def test_magnitude_channels_script_and_trace():
+    from vskdlearn.networks._student_model import MagnitudeChannels
+
+    layer = MagnitudeChannels()
+    x = torch.randn(4, 6, 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted = torch.jit.script(layer)
+        traced = torch.jit.trace(layer, x[:2])
+    torch.testing.assert_close(scripted(x), layer(x))
+    torch.testing.assert_close(traced(x), layer(x))
+    assert layer(x).shape == (4, 8, 20)

@@ -122,6 +122,10 @@ class ExperimentConfig:
         Keyword arguments of ``make_multimodal_activities`` (synthetic only).
     output : str or None
         Folder for the report; None writes nothing to disk.
+    save_models : bool
+        Also keep every fitted student pipeline as
+        ``<output>/models/<model>-seed<seed>.joblib`` (``vskd export`` turns
+        one into an ONNX file).
     """
 
     dataset: str = "synthetic"
@@ -146,6 +150,7 @@ class ExperimentConfig:
     cv_folds: int = 3
     synthetic: dict = field(default_factory=dict)
     output: str | None = None
+    save_models: bool = False
 
     def __post_init__(self):
         self.validate()

@@ -9,8 +9,10 @@ on the accelerometer alone). Model selection, where asked for, is a
 split is touched only to score.
 """
 
+import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -132,6 +134,15 @@ def _timed_predict(predict, X):
     # CPU time, not wall time: it is what a battery pays, and it is steadier
     # on a shared machine.
     return pred, 1000 * (time.process_time() - start) / max(len(X), 1)
+
+
+def _save_model(pipe, output, name, seed):
+    import joblib
+
+    folder = Path(output, "models")
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+    joblib.dump(pipe, folder / f"{slug}-seed{seed}.joblib")
 
 
 def _history_frame(estimator):
@@ -357,6 +368,8 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                     )
                     student = estimator.best_estimator_
                 pred, ms = _timed_predict(student.predict, X_student[test])
+                if config.save_models and config.output:
+                    _save_model(student, config.output, name, seed)
                 if seed == config.seeds[0]:
                     result.histories[name] = _history_frame(student)
                     if result.gaf_examples is None and student.encoder_ is not None:

@@ -1,18 +1,26 @@
 """The one Gramian Angular Field kernel, and the parameter checks both faces share.
 
-Design: the maths is written once, in torch. :class:`~vskdlearn.gaf.GAFLayer`
-calls :func:`gramian_angular_field` in its ``forward`` (so an exported model takes
-raw windows), and :class:`~vskdlearn.gaf.GAFTransformer` calls the same function
-on chunks of its numpy input under ``torch.no_grad()``, writing straight into a
-preallocated numpy array (``torch.from_numpy`` shares the memory). A numpy copy of
-the maths would drift from the torch one; a single kernel cannot.
+Design: the maths is written once, in torch: :func:`angular_series` (scaled
+series to cos and sin) and :func:`gram_factors` (the images as one batched
+matmul), both TorchScript-compatible. :class:`~vskdlearn.gaf.GAFLayer` calls
+them in its ``forward`` (so an exported model takes raw windows), and
+:class:`~vskdlearn.gaf.GAFTransformer` calls them through
+:func:`gramian_angular_field` on chunks of its numpy input under
+``torch.no_grad()``, writing straight into a preallocated numpy array
+(``torch.from_numpy`` shares the memory). A numpy copy of the maths would drift
+from the torch one; a single kernel cannot.
 
-Precision: the series stage (PAA, scaling, ``sin = sqrt(1 - cos**2)``) runs in
-float64 because ``sqrt(1 - x**2)`` is ill-conditioned near ``x = +-1``: a float32
-rounding of a scaled value just under 1 changes its sine by ~1e-4. That stage is
-O(T) per series, so float64 costs nothing measurable. The image stage (O(S**2),
-where the time goes) runs in the output dtype (float32) from accurately rounded
-cosines and sines, which keeps every pixel within ~1e-7 of pyts's float64 result.
+Precision: the transformer runs the series stage (PAA, scaling, sines) in
+float64. The layer runs everything in its input's dtype, float32 for an exported
+model (Core ML, TFLite and most NPUs have no float64). Two things keep float32
+close: the sine is ``sqrt((1 + cos)(1 - cos))`` with both factors computed from
+differences to the range ends (``sqrt(1 - cos**2)`` is ill-conditioned at
+``cos = +-1``: one float32 rounding of a value just under 1 moves its sine by
+~1e-4), and PAA is taken as segment sums times small integers (:func:`paa_sums`),
+so no ``1/n`` is rounded. On sensor read-outs the layer is then within 1e-6 of
+the transformer; on full-precision float32 series the worst pixel is ~5e-5
+(UTD-MHAD, values a few ulps from a window's extreme; see tests/gaf). The image
+stage (O(S**2), where the time goes) runs in float32 in both faces.
 """
 
 from math import ceil
@@ -22,12 +30,6 @@ import numpy as np
 import torch
 
 METHODS = ("summation", "difference")
-
-# A window whose (PAA) range is below this fraction of its magnitude is treated as
-# flat: PAA of a constant series is not exactly constant in floating point (a mean
-# of n equal values can be off by an ulp), and blowing that round-off up to the
-# full sample_range would turn a flat signal into noise images.
-_FLAT_RTOL = 1e-12
 
 
 def resolve_methods(method):
@@ -175,6 +177,116 @@ def paa_matrix(n_timestamps, image_size, overlapping=False, device=None):
     return torch.as_tensor(matrix, device=device)
 
 
+def paa_sums(n_timestamps, image_size, overlapping=False, device=None):
+    """PAA for a float32 series stage: ``(S_, weights, common)``, all float32.
+
+    ``(x @ S_) * weights`` is PAA times ``common``, the least common multiple
+    of the segment lengths: ``S_`` is 0/1 (segment sums) and ``weights =
+    common / length`` are small integers, so no ``1/n`` is ever rounded.
+
+    Why: with ``1/n`` rounded to float32 the mean of three equal values lands
+    one ulp away from that of two, and one ulp next to a window's extreme
+    is a sine off by ~1e-4 (``sin = sqrt((1 + cos)(1 - cos))`` there).
+    Sensor samples have fewer significant bits than a float32, so their sums
+    and small multiples are exact, and so are the differences to the window's
+    extremes or to the (``common``-scaled) range that the scaling takes.
+    """
+    start, end = paa_bounds(n_timestamps, image_size, overlapping)
+    matrix = np.zeros((n_timestamps, image_size), dtype=np.float32)
+    for k in range(image_size):
+        matrix[start[k] : end[k], k] = 1.0
+    lengths = end - start
+    common = int(np.lcm.reduce(np.unique(lengths)))
+    return tuple(
+        torch.as_tensor(np.asarray(values, dtype=np.float32), device=device)
+        for values in (matrix, common // lengths, common)
+    )
+
+
+def angular_series(
+    z: torch.Tensor,
+    sample_range: tuple[float, float] | None,
+    low: torch.Tensor | None,
+    high: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``cos(phi)`` and ``sin(phi)`` of PAA series ``z`` (batch, channels, S).
+
+    Computed in ``z``'s dtype; TorchScript-compatible (GAFLayer's ``forward``
+    calls it). ``low``/``high`` of shape (channels, 1) map a fixed range onto
+    ``sample_range``; None with a ``sample_range``: per-series min-max.
+
+    Why ``sin`` is not ``sqrt(1 - cos**2)``: that expression is ill-conditioned
+    near ``cos = +-1`` (one rounding of a scaled value just under 1 changes its
+    sine by ~1e-4 in float32). With ``t = (z - low) / span`` the factors
+    ``1 + cos = (1 + a) + (b - a) t`` and ``1 - cos = (1 - b) + (b - a)(1 - t)``
+    are computed from ``z - low`` and ``high - z`` directly, differences that
+    are exact for nearby floats, so the sine carries only the error of ``z``
+    itself. That is what lets the whole graph run in float32 (see the
+    precision note of this module).
+    """
+    # Smallest normal number of the dtype: clamping there instead of at 0
+    # keeps backward finite at cos = +-1 (a zero gradient through the clamp
+    # rather than 0 * inf); the sines it adds (1e-19 in float32) are invisible.
+    double = z.dtype == torch.float64
+    tiny = 2.2250738585072014e-308 if double else 1.1754943508222875e-38
+    if sample_range is None:
+        cos = z.clamp(-1.0, 1.0)
+        sin = torch.sqrt(((1.0 - cos) * (1.0 + cos)).clamp(min=tiny))
+        return cos, sin
+    a, b = sample_range[0], sample_range[1]
+    if low is None or high is None:
+        low = z.amin(dim=-1, keepdim=True)
+        high = z.amax(dim=-1, keepdim=True)
+    span = high - low
+    # A window whose (PAA) range is below this fraction of its magnitude is
+    # flat: PAA of a constant series is not exactly constant in floating point
+    # (a mean of n equal values can be off by an ulp: 1e-16 in float64, a few
+    # 1e-7 in float32), and blowing that round-off up to the full sample_range
+    # would turn a flat signal into noise images. (Literals: TorchScript reads
+    # no module globals.)
+    rtol = 1e-12 if double else 1e-5
+    flat = span <= rtol * torch.maximum(low.abs(), high.abs())
+    scale = (b - a) / torch.where(flat, torch.ones_like(span), span)
+    # Clipping to the range is what "fit" and fixed ranges promise for values
+    # outside it; under "sample" it changes nothing.
+    up = torch.minimum((z - low).clamp(min=0.0), span) * scale
+    down = torch.minimum((high - z).clamp(min=0.0), span) * scale
+    cos = up + a
+    sin = torch.sqrt((((1.0 + a) + up) * ((1.0 - b) + down)).clamp(min=tiny))
+    # A flat window carries no shape, only a level; put it in the middle of
+    # sample_range (pyts, through sklearn's MinMaxScaler, puts it at the bottom).
+    mid = (a + b) / 2
+    cos = torch.where(flat, torch.full_like(cos, mid), cos)
+    sin = torch.where(flat, torch.full_like(sin, (1.0 - mid * mid) ** 0.5), sin)
+    return cos, sin
+
+
+def gram_factors(
+    cos: torch.Tensor, sin: torch.Tensor, methods: list[str]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two factors whose batched product is the images (TorchScript-compatible).
+
+    Both images are rank-2 Gram matrices, so one batched matmul with inner
+    size 2 computes them: ``U[i] = (cos_i, sin_i)`` against
+
+    - summation (GASF) rows ``(cos_j, -sin_j)``:
+      ``cos_i cos_j - sin_i sin_j = cos(phi_i + phi_j)``;
+    - difference (GADF) rows ``(-sin_j, cos_j)``:
+      ``sin_i cos_j - cos_i sin_j = sin(phi_i - phi_j)``
+
+    (measured ~1.5x faster than two broadcast multiplies on a 2-core CPU).
+    Returns ``left`` (B, 1, C, S, 2) and ``right`` (B, M, C, 2, S).
+    """
+    left = torch.stack((cos, sin), dim=-1).unsqueeze(1)
+    rows = []
+    for method in methods:
+        if method == "summation":
+            rows.append(torch.stack((cos, -sin), dim=-2))
+        else:
+            rows.append(torch.stack((-sin, cos), dim=-2))
+    return left, torch.stack(rows, dim=1)
+
+
 def gramian_angular_field(
     x,
     paa,
@@ -185,6 +297,7 @@ def gramian_angular_field(
     *,
     out=None,
     out_dtype=torch.float32,
+    series_dtype=torch.float64,
 ):
     """Gramian Angular Field images of a batch of multichannel series.
 
@@ -194,7 +307,7 @@ def gramian_angular_field(
         Finite values (not checked here: the callers check, or document that
         they do not).
     paa : torch.Tensor of shape (n_timestamps, image_size)
-        PAA matrix from :func:`paa_matrix` (float64).
+        PAA matrix from :func:`paa_matrix`.
     methods : tuple of {"summation", "difference"}
         One block of ``n_channels`` images per method, in this order.
     sample_range : (float, float) or None
@@ -207,6 +320,8 @@ def gramian_angular_field(
         Contiguous tensor to write the images into.
     out_dtype : torch.dtype, default=torch.float32
         Dtype of the images when ``out`` is not given.
+    series_dtype : torch.dtype, default=torch.float64
+        Dtype of the series stage (PAA, scaling, sines).
 
     Returns
     -------
@@ -215,45 +330,14 @@ def gramian_angular_field(
     """
     batch, n_channels, _ = x.shape
     size = paa.shape[1]
-    z = torch.matmul(x.to(torch.float64), paa.to(torch.float64))
-    if sample_range is not None:
-        a, b = sample_range
-        if data_min is None:
-            low = z.amin(dim=-1, keepdim=True)
-            high = z.amax(dim=-1, keepdim=True)
-        else:
-            low = data_min.to(torch.float64).reshape(-1, 1)
-            high = data_max.to(torch.float64).reshape(-1, 1)
-        span = high - low
-        flat = span <= _FLAT_RTOL * torch.maximum(low.abs(), high.abs())
-        scale = (b - a) / torch.where(flat, torch.ones_like(span), span)
-        # A flat window carries no shape, only a level; put it in the middle of
-        # sample_range (pyts, through sklearn's MinMaxScaler, puts it at the bottom).
-        z = torch.where(flat, (a + b) / 2, (z - low) * scale + a)
-        # Clipping to sample_range is what "fit"/fixed ranges promise for values
-        # outside the range; under "sample" it only removes round-off.
-        z = z.clamp(a, b)
-    else:
-        z = z.clamp(-1.0, 1.0)
-    cos = z
-    # Clamping at the smallest normal float64 instead of 0 keeps backward finite:
-    # at cos = +-1 the clamp passes a zero gradient and sqrt's derivative stays
-    # finite (0 * inf would be NaN). The sines it adds (1e-154) are invisible.
-    sin = torch.sqrt((1.0 - z * z).clamp(min=torch.finfo(torch.float64).tiny))
-
+    z = torch.matmul(x.to(series_dtype), paa.to(series_dtype))
+    low = high = None
+    if data_min is not None:
+        low = data_min.to(series_dtype).reshape(-1, 1)
+        high = data_max.to(series_dtype).reshape(-1, 1)
+    cos, sin = angular_series(z, sample_range, low, high)
     dtype = out.dtype if out is not None else out_dtype
-    cos, sin = cos.to(dtype), sin.to(dtype)
-    # Both images are rank-2 Gram matrices, so one batched matmul with inner
-    # size 2 computes them: U[i] = (cos_i, sin_i) against
-    #   summation  (GASF) rows (cos_j, -sin_j): cos_i cos_j - sin_i sin_j = cos(phi_i + phi_j)
-    #   difference (GADF) rows (-sin_j, cos_j): sin_i cos_j - cos_i sin_j = sin(phi_i - phi_j)
-    # (measured ~1.5x faster than two broadcast multiplies on a 2-core CPU).
-    left = torch.stack((cos, sin), dim=-1).unsqueeze(1)  # (B, 1, C, S, 2)
-    rows = {
-        "summation": torch.stack((cos, -sin), dim=-2),
-        "difference": torch.stack((-sin, cos), dim=-2),
-    }
-    right = torch.stack([rows[m] for m in methods], dim=1)  # (B, M, C, 2, S)
+    left, right = gram_factors(cos.to(dtype), sin.to(dtype), list(methods))
     shape = (batch, len(methods), n_channels, size, size)
     if out is None:
         return torch.matmul(left, right).reshape(batch, -1, size, size)

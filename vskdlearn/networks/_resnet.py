@@ -280,13 +280,17 @@ class ResNet18Student(nn.Module):
         maps : list of 4 torch.Tensor
             Shapes ``(batch, 64 * 2**i, h_i, w_i)``.
         """
-        check_batch(x, self.input_shape, "ResNet18Student")
+        # Eager mode only: TorchScript skips the block (an f-string message),
+        # and a trace would bake in the batch size.
+        if not torch.jit.is_scripting():
+            if not torch.jit.is_tracing():
+                check_batch(x, self.input_shape, "ResNet18Student")
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        maps = []
-        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
-            x = layer(x)
-            maps.append(x)
-        return maps
+        # Spelled out: TorchScript cannot call modules taken from a tuple.
+        x1 = self.layer1(x)
+        x2 = self.layer2(x1)
+        x3 = self.layer3(x2)
+        return [x1, x2, x3, self.layer4(x3)]
 
     def forward(self, x):
         """Classify a batch of GAF images.

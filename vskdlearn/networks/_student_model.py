@@ -21,8 +21,8 @@ class MagnitudeChannels(nn.Module):
     """
 
     def forward(self, x):
-        n, n_channels, n_timestamps = x.shape
-        axes = x.reshape(n, n_channels // 3, 3, n_timestamps)
+        # size() calls, not shape unpacking: TorchScript compiles this.
+        axes = x.reshape(x.size(0), x.size(1) // 3, 3, x.size(2))
         magnitude = torch.sqrt((axes * axes).sum(dim=2) + 1e-12)
         return torch.cat([x, magnitude], dim=1)
 
