@@ -34,6 +34,7 @@ from sklearn.pipeline import make_pipeline
 
 from vskdlearn import DistilledStudentClassifier, GAFTransformer, TeacherClassifier
 from vskdlearn.datasets import make_multimodal_activities
+from vskdlearn.losses import PAPER_DASK_WEIGHTS
 
 data = make_multimodal_activities(
     n_recordings=6, n_frames=8, image_size=24, random_state=0
@@ -83,7 +84,11 @@ def student_pipeline(**student_params):
 alone = student_pipeline(distillation="none")
 alone.fit(data.accelerometer[train], data.target[train])
 
-dask = student_pipeline(teacher=FrozenEstimator(teacher), distillation="dask")
+# The paper's DASK: soft labels plus its distance, angle and semantic weights
+# (the student's defaults keep only the soft labels).
+dask = student_pipeline(
+    teacher=FrozenEstimator(teacher), distillation="dask", **PAPER_DASK_WEIGHTS
+)
 dask.fit(
     data.accelerometer[train],
     data.target[train],

@@ -131,6 +131,7 @@ if root is not None:
     from sklearn.pipeline import make_pipeline
 
     from vskdlearn import DistilledStudentClassifier, GAFTransformer
+    from vskdlearn.losses import PAPER_DASK_WEIGHTS
 
     def student(teacher, teacher_X):
         pipe = make_pipeline(
@@ -138,6 +139,7 @@ if root is not None:
             DistilledStudentClassifier(
                 teacher=None if teacher is None else FrozenEstimator(teacher),
                 distillation="none" if teacher is None else "dask",
+                **PAPER_DASK_WEIGHTS,
                 max_epochs=15,
                 random_state=0,
             ),
