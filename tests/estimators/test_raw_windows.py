@@ -304,3 +304,12 @@ def test_a_sensor_teacher_takes_the_augmentation_too():
         TeacherClassifier(
             "skeleton", augmentation=SensorAugmentation(), max_epochs=1
         ).fit(np.zeros((len(y), 4, 5, 3), np.float32), y)
+
+
+def test_rkd_with_the_default_weights_says_how_to_get_the_papers(sensor_teacher):
+    X, y, _ = _windows()
+    student = DistilledStudentClassifier(
+        FrozenEstimator(sensor_teacher), distillation="rkd", max_epochs=1
+    )
+    with pytest.raises(ValueError, match="PAPER_DASK_WEIGHTS"):
+        student.fit(X, y, teacher_X=X)

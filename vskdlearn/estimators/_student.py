@@ -199,15 +199,22 @@ def _with_magnitude(X):
 
 
 class DistilledStudentClassifier(BaseNetClassifier):
-    """A student network on sensor GAF images, distilled from a teacher.
+    """A student network on sensor windows, distilled from a teacher.
 
-    The student sees only what the wearable records (accelerometer windows
-    encoded as GAF images, e.g. by :class:`~vskdlearn.GAFTransformer`). In
-    ``fit`` it also learns from a teacher that saw a richer modality of the
-    same recordings (``teacher_X``, e.g. skeletons): with the DASK loss of Ni
-    et al. (ICASSP 2022) or one of the baselines it is compared with.
-    ``predict``, ``predict_proba`` and ``score`` take the student's input
-    only.
+    The student sees only what the wearable records: raw accelerometer
+    windows ``(n_samples, n_channels, n_timestamps)``, encoded inside its
+    network when ``encoder`` is given and augmented there in training, or GAF
+    images made beforehand (e.g. by a :class:`~vskdlearn.GAFTransformer`
+    pipeline step). In ``fit`` it also learns from a teacher that saw a
+    richer modality of the same recordings (``teacher_X``, e.g. skeletons):
+    with soft labels, the DASK loss of Ni et al. (ICASSP 2022) or one of the
+    baselines it is compared with. ``predict``, ``predict_proba`` and
+    ``score`` take the student's input only.
+
+    The defaults on raw windows are the recipe selected on UTD-MHAD's
+    training subjects (see the docs' "Choosing the student's recipe"): the
+    default augmentation, the magnitude channel, 150 epochs of AdamW with a
+    one-cycle schedule peaking at ``lr``, soft labels from the teacher.
 
     Parameters
     ----------
@@ -229,6 +236,24 @@ class DistilledStudentClassifier(BaseNetClassifier):
         :class:`~vskdlearn.networks.SensorCNN` for raw series. The paper's
         student is ``module=ResNet18Student`` (about 50 times slower to train
         on a CPU; see the user guide).
+    encoder : GAFTransformer or None, default=None
+        For raw windows: an (unfitted) :class:`~vskdlearn.GAFTransformer`,
+        cloned and fitted inside ``fit`` on the training windows (with the
+        magnitude channel, if any) and put in front of the network as a
+        :class:`~vskdlearn.gaf.GAFLayer`, so that GAF images are made per
+        batch and never stored; the fitted one is ``encoder_``. None: the
+        network reads the series itself. Refused when ``X`` holds images.
+    augmentation : SensorAugmentation, "auto" or None, default="auto"
+        Random variations of the raw windows in training only (see
+        :class:`~vskdlearn.augmentation.SensorAugmentation`); reachable by
+        grid search as ``augmentation__<name>``. ``"auto"``: the default
+        ``SensorAugmentation()`` on windows of 3-axis sensors, the same
+        without rotation on other windows, none on images. None: the windows
+        as recorded.
+    magnitude : bool or "auto", default="auto"
+        Append the magnitude ``|(x, y, z)|`` of each 3-axis sensor as a
+        channel (orientation-free). ``"auto"``: on raw windows whose channels
+        come in groups of three.
     distillation : {"dask", "kd", "rkd", "sp", "at", "none"}, default="dask"
         The training objective, a weighted sum of terms (see
         :class:`~vskdlearn.losses.DistillationLoss`):
@@ -249,38 +274,42 @@ class DistilledStudentClassifier(BaseNetClassifier):
         Weight of the soft-label term (``"kd"``, ``"dask"``).
     temperature : float, default=4.0
         Softmax temperature of the soft-label term.
-    distance_weight : float, default=1.0
+    distance_weight : float, default=0.0
         Weight of the distance-wise term (``"rkd"``, ``"dask"``).
-    angle_weight : float, default=2.0
+    angle_weight : float, default=0.0
         Weight of the angle-wise term (``"rkd"``, ``"dask"``).
-    semantic_weight : float, default=1.0
+    semantic_weight : float, default=0.0
         Weight of the semantic term (``"dask"``).
     sp_weight : float, default=3000.0
         Weight of the similarity-preserving term (``"sp"``).
     attention_weight : float, default=1000.0
         Weight of the attention-transfer term (``"at"``).
-    max_epochs : int, default=30
+    max_epochs : int, default=150
         Passes over the training data.
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float, default=2e-3
+        Learning rate (the peak of the one-cycle schedule).
     batch_size : int, default=32
         Samples per batch. The relational terms compare the samples of a
         batch with each other, so very small batches weaken them.
     optimizer : torch optimizer class, default=torch.optim.AdamW
         Its arguments other than ``lr`` go as ``optimizer__<name>``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified,
+        Hold out ``validation_fraction`` of the training data (whole groups
+        when ``fit`` is given ``groups``, e.g. subjects, else stratified;
         drawn with ``random_state``; the teacher rows go with their samples),
         stop when its loss has not improved for ``n_iter_no_change`` epochs
         and keep the best epoch's weights. Only data given to ``fit`` is used.
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data (or of the groups) held out when
+        ``early_stopping=True``.
     n_iter_no_change : int, default=10
         Patience of the early stopping, in epochs.
-    lr_schedule : {"cosine"} or None, default="cosine"
-        ``"cosine"``: cosine annealing over ``max_epochs`` (skorch
-        ``LRScheduler`` callback named ``"lr_scheduler"``; replace it with
-        ``callbacks__lr_scheduler=...``). None keeps the learning rate.
+    lr_schedule : {"onecycle", "cosine"} or None, default="onecycle"
+        ``"onecycle"``: the one-cycle policy (warm-up to ``lr``, then
+        annealing, stepped every batch); ``"cosine"``: cosine annealing over
+        ``max_epochs``. Either is a skorch ``LRScheduler`` callback named
+        ``"lr_scheduler"`` (replace it with ``callbacks__lr_scheduler=...``).
+        None keeps the learning rate.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks, after the built-in ones.
     random_state : int, RandomState instance or None, default=None
@@ -303,7 +332,9 @@ class DistilledStudentClassifier(BaseNetClassifier):
     classes_ : ndarray of shape (n_classes,)
         Labels seen in ``fit``, in the user's own labels.
     n_features_in_ : int
-        Size of the second axis of ``X`` (image channels).
+        Size of the second axis of ``X`` (window or image channels).
+    encoder_ : GAFTransformer or None
+        The fitted encoder (a clone of ``encoder``), or None.
     input_shape_ : tuple of int
         Shape of one sample as the network takes it.
     embedding_dim_ : int
@@ -533,7 +564,10 @@ class DistilledStudentClassifier(BaseNetClassifier):
             raise ValueError(
                 f"Every loss weight distillation={self.distillation!r} uses is 0 "
                 f"({', '.join(used)}): there is nothing to learn from. Give at "
-                "least one of them a positive value."
+                "least one of them a positive value; the relational weights "
+                "default to 0, and the paper's are "
+                "DistilledStudentClassifier(..., **vskdlearn.losses."
+                "PAPER_DASK_WEIGHTS) (distance 1, angle 2, semantic 1)."
             )
 
     def _fitted_teacher(self, teacher_X, y, n_samples, seed):
