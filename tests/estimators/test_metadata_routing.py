@@ -15,6 +15,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 
 from vskdlearn import DistilledStudentClassifier, GAFTransformer, TeacherClassifier
+from vskdlearn.losses import PAPER_DASK_WEIGHTS
 
 STUDENT = {"max_epochs": 1, "module__width": 4, "module__embedding_dim": 8}
 
@@ -120,7 +121,7 @@ def test_an_unfitted_teacher_sees_only_the_training_fold(recordings, routing):
     with config_context(enable_metadata_routing=routing):
         params = {key: rows, **({"groups": subject} if routing else {})}
         result = cross_validate(
-            _pipe(_Spy(), distillation="rkd"),
+            _pipe(_Spy(), distillation="rkd", **PAPER_DASK_WEIGHTS),
             accelerometer,
             y,
             groups=None if routing else subject,

@@ -564,10 +564,19 @@ class DistilledStudentClassifier(BaseNetClassifier):
             raise ValueError(
                 f"Every loss weight distillation={self.distillation!r} uses is 0 "
                 f"({', '.join(used)}): there is nothing to learn from. Give at "
-                "least one of them a positive value; the relational weights "
-                "default to 0, and the paper's are "
-                "DistilledStudentClassifier(..., **vskdlearn.losses."
-                "PAPER_DASK_WEIGHTS) (distance 1, angle 2, semantic 1)."
+                "least one of them a positive value."
+            )
+        from_teacher = [name for name in used if name != "ce_weight"]
+        if from_teacher and all(getattr(self, name) == 0 for name in from_teacher):
+            # It would train the student alone under another name.
+            raise ValueError(
+                f"distillation={self.distillation!r} learns nothing from the "
+                f"teacher: its weights {', '.join(from_teacher)} are all 0 (the "
+                "relational weights default to 0). Give them values, e.g. the "
+                "paper's with DistilledStudentClassifier(..., "
+                "**vskdlearn.losses.PAPER_DASK_WEIGHTS) (distance 1, angle 2, "
+                "semantic 1), or use distillation='none' to train the student "
+                "alone."
             )
 
     def _fitted_teacher(self, teacher_X, y, n_samples, seed):
