@@ -347,7 +347,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
 
     # -- building and training the net ----------------------------------------
 
-    def _default_module(self, X):  # pragma: no cover - overridden
+    def _default_module(self, input_shape):  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _init_module(self, X_net, input_shape, what, wrap=None):
@@ -362,7 +362,11 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         embedding)``, fails here with the data layout in the message
         instead of deep inside the first batch.
         """
-        module = self.module if self.module is not None else self._default_module(X_net)
+        module = (
+            self.module
+            if self.module is not None
+            else self._default_module(input_shape)
+        )
         kwargs = self._module_kwargs()
         n_classes = len(self.classes_)
         if isinstance(module, torch.nn.Module):

@@ -190,14 +190,6 @@ def _check_finite_teacher_X(teacher_X):
             )
 
 
-def _with_magnitude(X):
-    """Windows with the magnitude of each 3-axis sensor appended (numpy)."""
-    n, n_channels, n_timestamps = X.shape
-    axes = X.reshape(n, n_channels // 3, 3, n_timestamps)
-    magnitude = np.sqrt(np.square(axes).sum(axis=2) + np.float32(1e-12))
-    return np.concatenate([X, magnitude.astype(X.dtype)], axis=1)
-
-
 class DistilledStudentClassifier(BaseNetClassifier):
     """A student network on sensor windows, distilled from a teacher.
 
@@ -498,11 +490,11 @@ class DistilledStudentClassifier(BaseNetClassifier):
             )
         return X
 
-    def _default_module(self, X):
+    def _default_module(self, input_shape):
         from ..networks import SensorCNN, SmallStudent
 
         # What the backbone sees: images (from X or the encoder) or series.
-        return SmallStudent if len(self._backbone_shape) == 3 else SensorCNN
+        return SmallStudent if len(input_shape) == 3 else SensorCNN
 
     # -- the network's front: augmentation, derived channels, encoder ---------
 
@@ -551,8 +543,12 @@ class DistilledStudentClassifier(BaseNetClassifier):
             layer = augmentation.to_torch(n_channels, seed=seed)
         encoder = None
         if self.encoder is not None:
-            derived = _with_magnitude(X) if magnitude else X
-            self.encoder_ = clone(self.encoder).fit(derived)
+            if magnitude:  # the encoder's ranges cover the magnitude too
+                from ..networks import MagnitudeChannels
+
+                with torch.no_grad():
+                    X = MagnitudeChannels()(torch.from_numpy(X)).numpy()
+            self.encoder_ = clone(self.encoder).fit(X)
             encoder = self.encoder_.to_torch()
         return augmentation, layer, magnitude, encoder
 
@@ -756,13 +752,13 @@ class DistilledStudentClassifier(BaseNetClassifier):
             torch.nn.Identity(), encoder=encoder, magnitude=magnitude
         ).eval()
         with torch.no_grad():
-            self._backbone_shape = tuple(front(torch.from_numpy(X[:2])).shape[1:])
+            backbone_shape = tuple(front(torch.from_numpy(X[:2])).shape[1:])
 
         X_net = {INPUT_KEY: X, INDEX_KEY: np.arange(len(X))}
         with seeded_torch(seed, self.device_):
             module, self.embedding_dim_ = self._init_module(
                 X_net,
-                self._backbone_shape,
+                backbone_shape,
                 "student",
                 wrap=lambda backbone: StudentModel(backbone, encoder, layer, magnitude),
             )
@@ -801,7 +797,6 @@ class DistilledStudentClassifier(BaseNetClassifier):
                 net.teacher_logits_ = net.teacher_embedding_ = None
                 net.teacher_features_ = None
                 net.mixup_generator_ = None
-        del self._backbone_shape
         self.net_ = net
         self.history_ = net.history
         return self

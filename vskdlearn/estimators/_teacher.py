@@ -343,7 +343,7 @@ class TeacherClassifier(BaseNetClassifier):
     def _validate_predict_input(self, X):
         return self._validate_input(X, reset=False)
 
-    def _default_module(self, X):
+    def _default_module(self, input_shape):
         from ..networks import (
             FusionTeacher,
             SensorCNN,
