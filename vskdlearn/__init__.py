@@ -13,6 +13,7 @@ _LAZY = {
     "TeacherClassifier": "vskdlearn.estimators",
     "DistilledStudentClassifier": "vskdlearn.estimators",
     "Modalities": "vskdlearn.modalities",
+    "TeacherOutputs": "vskdlearn.estimators",
 }
 
 __all__ = [*_LAZY, "__version__"]

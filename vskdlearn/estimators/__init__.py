@@ -6,5 +6,6 @@ why they wrap skorch rather than subclass it.
 
 from ._student import DistilledStudentClassifier
 from ._teacher import TeacherClassifier
+from ._teacher_outputs import TeacherOutputs
 
-__all__ = ["DistilledStudentClassifier", "TeacherClassifier"]
+__all__ = ["DistilledStudentClassifier", "TeacherClassifier", "TeacherOutputs"]

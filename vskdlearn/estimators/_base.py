@@ -44,8 +44,16 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.dataset import get_len
 from skorch.utils import to_tensor
 from torch.utils.data import Subset
+
+from .._torch_scope import (
+    TorchRandomStream,
+    check_device,
+    loadable_device,
+    resolve_device,
+)
 
 __all__ = []
 
@@ -157,12 +165,55 @@ class _EmbeddingNet(NeuralNetClassifier):
                 )
             )
 
+    # Set by the estimators' fit: bfloat16 autocast.
+    mixed_precision_ = False
+
     def infer(self, x, **fit_params):
-        return call_module(self.module_, x, device=self.device, **fit_params)
+        if not self.mixed_precision_:
+            return call_module(self.module_, x, device=self.device, **fit_params)
+        # bfloat16 has float32's range: no loss scaling is needed.
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            out = call_module(self.module_, x, device=self.device, **fit_params)
+        return tuple(o.float() for o in out) if isinstance(out, tuple) else out.float()
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, but the batch losses stay on the device.
+
+        skorch records every batch loss with ``.item()``, which waits for the
+        GPU at every batch; here they (and the student's loss terms) are kept
+        as tensors and turned into floats once, at the end of the epoch,
+        before any ``on_epoch_end`` callback reads them.
+        """
+        if iterator is None:
+            return
+        batches = self.history[-1]["batches"]
+        first = len(batches)
+        batch_count = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            self.history.record_batch(f"{prefix}_loss", step["loss"].detach())
+            size = get_len(batch[0] if isinstance(batch, (tuple, list)) else batch)
+            self.history.record_batch(f"{prefix}_batch_size", size)
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        self.history.record(f"{prefix}_batch_count", batch_count)
+        _as_floats(batches[first:])
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         logits = y_pred[0] if isinstance(y_pred, tuple) else y_pred
         return self.criterion_(logits, to_tensor(y_true, device=self.device))
+
+
+def _as_floats(batches):
+    """Turn the tensors recorded in history batches into floats, in one sync."""
+    slots = [(b, k) for b in batches for k, v in b.items() if torch.is_tensor(v)]
+    if not slots:
+        return
+    values = torch.stack([b[k].float().reshape(()) for b, k in slots]).tolist()
+    for (batch, key), value in zip(slots, values, strict=True):
+        batch[key] = value
 
 
 class PositionSplit:
@@ -224,47 +275,9 @@ def check_net_kwargs(estimator):
         )
 
 
-def resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device='cuda' was asked for but torch sees no CUDA device; use "
-            "device='cpu', or device='auto' to take a GPU only when there is one."
-        )
-    return device
-
-
 def derive_seed(random_state):
     """An int seed for torch and the validation split, from ``random_state``."""
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-class seeded_torch:
-    """Seed torch's global generators for a block and restore them after.
-
-    Weight initialisation, dropout and the data loader's shuffling all draw
-    from torch's global generator (every data loader iteration even draws a
-    base seed, in prediction too); forking it keeps ``fit`` reproducible for
-    a given ``random_state`` without changing the caller's random state.
-    ``seed=None`` only protects the caller's state.
-    """
-
-    def __init__(self, seed, device):
-        self.seed = seed
-        self.devices = (
-            [torch.device(device).index or 0] if str(device).startswith("cuda") else []
-        )
-
-    def __enter__(self):
-        self._fork = torch.random.fork_rng(devices=self.devices)
-        self._fork.__enter__()
-        if self.seed is not None:
-            torch.manual_seed(self.seed)
-        return self
-
-    def __exit__(self, *exc):
-        return self._fork.__exit__(*exc)
 
 
 def accepted_kwargs(module_class):
@@ -293,7 +306,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         "lr_schedule": [StrOptions({"cosine", "onecycle"}), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "device": [str],
+        "mixed_precision": ["boolean"],
         "verbose": ["verbose"],
     }
 
@@ -353,8 +367,8 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
     def _init_module(self, X_net, input_shape, what, wrap=None):
         """Build the torch module for this data and try it on two samples.
 
-        Call inside :class:`seeded_torch`: weight initialisation draws from
-        torch's generator. ``input_shape`` is what the network built from
+        Call inside the fit's :meth:`TorchRandomStream.active`: weight
+        initialisation draws from torch's global generator. ``input_shape`` is what the network built from
         ``module`` takes; ``wrap``, if given, puts it inside a larger module
         (the student's augmentation and encoder) that takes ``X_net``.
         Returns the module and its embedding width. A
@@ -520,8 +534,13 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         the number of samples given to ``fit``.
         """
         n_train = n_samples if split is None else len(split[0])
+        # Every iteration of a data loader draws a base seed, in prediction
+        # too: from a generator of its own, not torch's global one. (The
+        # training loader draws from the fit's stream, see _start_fit.)
+        valid_seed = np.random.SeedSequence(seed).generate_state(1)[0]
         kwargs = {
             "iterator_train__shuffle": True,
+            "iterator_valid__generator": torch.Generator().manual_seed(int(valid_seed)),
             **extra,
             **self._net_prefixed_params(),
         }
@@ -534,7 +553,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             steps_per_epoch = max(1, n_train // self.batch_size)
         else:
             steps_per_epoch = -(-n_train // self.batch_size)
-        return net_class(
+        net = net_class(
             module=module,
             criterion=criterion,
             optimizer=self.optimizer,
@@ -549,6 +568,27 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             verbose=int(bool(self.verbose)),
             **kwargs,
         )
+        net.mixed_precision_ = self.mixed_precision
+        return net
+
+    def _start_fit(self, seed):
+        """Resolve the device; the fit's own stream of torch's generators.
+
+        Build and train the net inside the stream's ``active()`` block:
+        weight initialisation, dropout and the training loader's shuffling
+        draw from torch's global generators, which the block lends the fit.
+        """
+        check_device(self.device)
+        self.device_ = resolve_device(self.device)
+        return TorchRandomStream(seed, self.device_)
+
+    def __setstate__(self, state):
+        # A model fitted on a GPU loads anywhere: skorch maps its tensors to
+        # the CPU when the device is missing here; follow it.
+        super().__setstate__(state)
+        net = state.get("net_")
+        if net is not None and "device_" in state:
+            self.device_ = loadable_device(str(net.device))
 
     # -- prediction -----------------------------------------------------------
 
@@ -560,7 +600,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X_net = self._validate_predict_input(X)
         self.net_.module_.eval()
-        with torch.no_grad(), seeded_torch(None, self.device_):
+        with torch.no_grad():
             logits, embedding = self.net_.forward(X_net, training=False)
         finite = torch.isfinite(logits).all(dim=1)
         if not finite.all():
@@ -621,7 +661,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         net = self.net_
         batches = []
         module.eval()
-        with torch.no_grad(), seeded_torch(None, self.device_):
+        with torch.no_grad():
             for batch in net.get_iterator(net.get_dataset(X_net), training=False):
                 Xi = batch[0] if isinstance(batch, (tuple, list)) else batch
                 maps = call_module(module.forward_features, Xi, device=net.device)

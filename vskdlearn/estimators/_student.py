@@ -38,11 +38,11 @@ from ._base import (
     call_module,
     check_net_kwargs,
     derive_seed,
-    resolve_device,
-    seeded_torch,
 )
+from ._teacher_outputs import AttentionPairingError, TeacherOutputs
 
-__all__ = ["DistilledStudentClassifier"]
+# AttentionPairingError is raised by fit: importable from here as before.
+__all__ = ["AttentionPairingError", "DistilledStudentClassifier"]
 
 # The loss weights each method uses (the others are ignored): one per term
 # the loss adds up, named "<term>_weight".
@@ -99,7 +99,8 @@ class _DistillationNet(_EmbeddingNet):
                 kwargs["student_features"] = y_pred[2][-len(self.teacher_features_) :]
                 kwargs["teacher_features"] = [f[index] for f in self.teacher_features_]
         loss = self.criterion_(logits, embedding, y_true, **kwargs)
-        return loss, dict(self.criterion_.last_terms)
+        # Tensors, not floats: no wait for the device at every batch.
+        return loss, dict(self.criterion_.last_term_tensors)
 
     def _record_terms(self, terms, training):
         prefix = "train" if training else "valid"
@@ -146,36 +147,12 @@ def _beta(alpha, generator):
     return a / (a + b)
 
 
-class AttentionPairingError(ValueError):
-    """distillation='at' cannot pair this student's and teacher's feature maps.
-
-    A property of the two networks, not of the data: callers comparing
-    methods (``vskd run``) skip attention transfer on it and raise the rest.
-    """
-
-
 def _teacher_is_fitted(teacher):
     try:
         check_is_fitted(teacher)
     except NotFittedError:
         return False
     return True
-
-
-def _as_teacher_arrays(teacher, teacher_X):
-    """(logits, embeddings) of the teacher, from its public methods."""
-    if hasattr(teacher, "predict_logits_and_embeddings"):
-        return teacher.predict_logits_and_embeddings(teacher_X)
-    if hasattr(teacher, "decision_function") and hasattr(teacher, "transform"):
-        logits = np.asarray(teacher.decision_function(teacher_X), dtype=np.float32)
-        if logits.ndim == 1:  # two classes: the score is logit_1 - logit_0
-            logits = np.column_stack([np.zeros_like(logits), logits])
-        return logits, teacher.transform(teacher_X)
-    raise ValueError(
-        f"The teacher {type(teacher).__name__} gives no logits and embeddings: it "
-        "needs predict_logits_and_embeddings(X) (as TeacherClassifier has) or "
-        "decision_function(X) and transform(X)."
-    )
 
 
 def _check_finite_teacher_X(teacher_X):
@@ -310,8 +287,15 @@ class DistilledStudentClassifier(BaseNetClassifier):
         unfitted teacher: the same int gives the same predictions (on the
         same device and torch build). torch's global random state is left as
         it was.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train; ``"auto"`` takes a GPU when torch sees one.
+    device : str, default="cpu"
+        Where to train: any torch device (``"cpu"``, ``"cuda"``, ``"cuda:1"``,
+        ``"mps"``), or ``"auto"`` for a GPU when torch sees one. A model
+        fitted on a GPU loads and predicts on a machine without one (on the
+        CPU).
+    mixed_precision : bool, default=False
+        Run the network under bfloat16 autocast (``torch.autocast``): less
+        memory and faster on recent GPUs (CUDA from Ampere on); losses and
+        outputs stay float32, and bfloat16 needs no loss scaling.
     verbose : int, default=0
         0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
     **kwargs
@@ -425,6 +409,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         callbacks=None,
         random_state=None,
         device="cpu",
+        mixed_precision=False,
         verbose=0,
         **kwargs,
     ):
@@ -453,6 +438,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
+        self.mixed_precision = mixed_precision
         self.verbose = verbose
         vars(self).update(kwargs)
 
@@ -623,40 +609,35 @@ class DistilledStudentClassifier(BaseNetClassifier):
             teacher.set_params(random_state=seed)
         return teacher.fit(teacher_X, y)
 
-    def _teacher_outputs(self, teacher, teacher_X):
-        """Teacher outputs for every training sample, as float32 tensors."""
-        teacher_classes = getattr(teacher, "classes_", None)
-        if teacher_classes is None:
-            raise ValueError(
-                f"The teacher {type(teacher).__name__} has no classes_; a fitted "
-                "classifier is needed."
-            )
-        if not np.array_equal(np.asarray(teacher_classes), self.classes_):
-            raise ValueError(
-                f"The teacher was fitted on classes {list(teacher_classes)} but y "
-                f"has classes {list(self.classes_)}; they must be the same labels. "
-                "Fit the teacher on the same label set (the same y, or y of the "
-                "same recordings), or pass an unfitted teacher to have it fitted "
-                "on teacher_X and y in each fit."
-            )
-        # Teacher outputs are constants for the student: no graph is built.
-        with torch.no_grad():
-            logits, embedding = _as_teacher_arrays(teacher, teacher_X)
-        logits = np.asarray(logits, dtype=np.float32)
-        embedding = np.asarray(embedding, dtype=np.float32)
-        n_samples, n_classes = _num_samples(teacher_X), len(self.classes_)
-        if logits.shape != (n_samples, n_classes) or embedding.ndim != 2:
-            raise ValueError(
-                f"The teacher returned logits of shape {logits.shape} and "
-                f"embeddings of shape {embedding.shape} for {n_samples} samples; "
-                f"({n_samples}, {n_classes}) and ({n_samples}, embedding_dim) "
-                "were expected."
-            )
-        if not (np.isfinite(logits).all() and np.isfinite(embedding).all()):
-            raise ValueError(
-                "The teacher's outputs on teacher_X contain NaN or infinity (a "
-                "diverged teacher?); refit the teacher, e.g. with a lower lr."
-            )
+    def _teacher_outputs(self, teacher_X, y, n_samples, seed):
+        """Teacher outputs for every training sample, as float32 tensors.
+
+        ``teacher_X`` is the teacher's input (the teacher is run on it, and
+        fitted first if it is not yet) or its outputs, a ``TeacherOutputs``.
+        Sets ``teacher_`` and ``teacher_embedding_scale_``.
+        """
+        if isinstance(teacher_X, TeacherOutputs):
+            if len(teacher_X) != n_samples:
+                raise ValueError(
+                    f"teacher_X holds TeacherOutputs of {len(teacher_X)} samples "
+                    f"but X has {n_samples}: they must be sample-aligned."
+                )
+            fitted = self.teacher is not None and _teacher_is_fitted(self.teacher)
+            self.teacher_ = self.teacher if fitted else None
+            outputs = teacher_X
+        else:
+            self.teacher_ = self._fitted_teacher(teacher_X, y, n_samples, seed)
+            if getattr(self.teacher_, "classes_", None) is None:
+                raise ValueError(
+                    f"The teacher {type(self.teacher_).__name__} has no classes_; "
+                    "a fitted classifier is needed."
+                )
+            with torch.no_grad():  # constants for the student: no graph
+                outputs = TeacherOutputs.from_teacher(
+                    self.teacher_, teacher_X, feature_maps=self.distillation == "at"
+                )
+        self._check_teacher_outputs(outputs)
+        logits, embedding = outputs.logits, outputs.embeddings
         # Of all terms only the semantic one depends on the teacher's scale
         # (distances are divided by their mean; angles and similarities are
         # scale-free): unit root-mean-square gives semantic_weight the same
@@ -667,25 +648,41 @@ class DistilledStudentClassifier(BaseNetClassifier):
             embedding = (embedding / rms).astype(np.float32)
         features = None
         if self.distillation == "at":
-            features = self._teacher_feature_maps(teacher, teacher_X)
+            if outputs.feature_maps is None:
+                raise AttentionPairingError(
+                    "distillation='at' needs the teacher's feature maps: give "
+                    "TeacherOutputs.from_teacher(teacher, X, feature_maps=True)."
+                )
+            features = [torch.from_numpy(m) for m in outputs.feature_maps]
         return torch.from_numpy(logits), torch.from_numpy(embedding), features
 
-    def _teacher_feature_maps(self, teacher, teacher_X):
-        maps = getattr(teacher, "predict_feature_maps", None)
-        if maps is None:
-            raise AttentionPairingError(
-                "distillation='at' needs the teacher's feature maps: the teacher "
-                f"{type(teacher).__name__} has no predict_feature_maps(X) (a "
-                "TeacherClassifier on a module with forward_features has)."
+    def _check_teacher_outputs(self, outputs):
+        teacher_classes = outputs.classes
+        if teacher_classes is not None and not np.array_equal(
+            teacher_classes, self.classes_
+        ):
+            raise ValueError(
+                f"The teacher was fitted on classes {list(teacher_classes)} but y "
+                f"has classes {list(self.classes_)}; they must be the same labels. "
+                "Fit the teacher on the same label set (the same y, or y of the "
+                "same recordings), or pass an unfitted teacher to have it fitted "
+                "on teacher_X and y in each fit."
             )
-        try:
-            with torch.no_grad():
-                teacher_maps = maps(teacher_X)
-        except ValueError as exc:  # e.g. a teacher network with no feature maps
-            raise AttentionPairingError(
-                f"distillation='at' needs the teacher's feature maps: {exc}"
-            ) from exc
-        return [torch.from_numpy(np.asarray(m, np.float32)) for m in teacher_maps]
+        n_samples, n_classes = len(outputs), len(self.classes_)
+        if outputs.logits.shape[1] != n_classes:
+            raise ValueError(
+                f"The teacher returned logits of shape {outputs.logits.shape} and "
+                f"embeddings of shape {outputs.embeddings.shape} for {n_samples} "
+                f"samples; ({n_samples}, {n_classes}) and ({n_samples}, "
+                "embedding_dim) were expected."
+            )
+        if not (
+            np.isfinite(outputs.logits).all() and np.isfinite(outputs.embeddings).all()
+        ):
+            raise ValueError(
+                "The teacher's outputs on teacher_X contain NaN or infinity (a "
+                "diverged teacher?); refit the teacher, e.g. with a lower lr."
+            )
 
     # -- fit ------------------------------------------------------------------
 
@@ -700,12 +697,14 @@ class DistilledStudentClassifier(BaseNetClassifier):
             made beforehand (e.g. by a ``GAFTransformer`` step of a pipeline).
         y : array-like of shape (n_samples,)
             Labels (ints or strings).
-        teacher_X : array-like or Modalities, default=None
+        teacher_X : array-like, Modalities or TeacherOutputs, default=None
             The teacher's modality of the same recordings, row ``i`` for
             sample ``i`` of ``X`` (e.g. skeletons ``(n_samples, n_frames,
             n_joints, 3)``), or a :class:`~vskdlearn.Modalities` bundle for a
             fusion teacher (a plain dict is accepted too, but only a bundle is
-            split by ``Pipeline`` and cross-validation). Needed unless
+            split by ``Pipeline`` and cross-validation); or the teacher's
+            outputs for them, a :class:`~vskdlearn.TeacherOutputs` (then the
+            teacher is not run, and ``teacher`` may be None). Needed unless
             ``distillation="none"``.
         groups : array-like of shape (n_samples,), default=None
             The subject (or other group) of each sample. With
@@ -730,7 +729,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
         self.input_shape_ = tuple(X.shape[1:])
         seed = derive_seed(self.random_state)
         split = self._validation_split(y_encoded, groups, seed)
-        self.device_ = resolve_device(self.device)
+        stream = self._start_fit(seed)
 
         self.teacher_ = self.teacher_embedding_scale_ = None
         outputs = None
@@ -738,8 +737,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             # A dict of modalities would count its keys as samples.
             teacher_X = Modalities(teacher_X)
         if self.distillation != "none":
-            self.teacher_ = self._fitted_teacher(teacher_X, y, len(X), seed)
-            outputs = self._teacher_outputs(self.teacher_, teacher_X)
+            outputs = self._teacher_outputs(teacher_X, y, len(X), seed)
 
         from ..losses import DistillationLoss
         from ..networks import StudentModel
@@ -755,7 +753,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             backbone_shape = tuple(front(torch.from_numpy(X[:2])).shape[1:])
 
         X_net = {INPUT_KEY: X, INDEX_KEY: np.arange(len(X))}
-        with seeded_torch(seed, self.device_):
+        with stream.active():
             module, self.embedding_dim_ = self._init_module(
                 X_net,
                 backbone_shape,

@@ -21,8 +21,6 @@ from ._base import (
     as_float32,
     check_net_kwargs,
     derive_seed,
-    resolve_device,
-    seeded_torch,
 )
 
 __all__ = ["TeacherClassifier"]
@@ -139,8 +137,15 @@ class TeacherClassifier(BaseNetClassifier):
         Seeds weight initialisation, shuffling, dropout and the validation
         split; the same int gives the same predictions (on the same device
         and torch build). torch's global random state is left as it was.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train; ``"auto"`` takes a GPU when torch sees one.
+    device : str, default="cpu"
+        Where to train: any torch device (``"cpu"``, ``"cuda"``, ``"cuda:1"``,
+        ``"mps"``), or ``"auto"`` for a GPU when torch sees one. A model
+        fitted on a GPU loads and predicts on a machine without one (on the
+        CPU).
+    mixed_precision : bool, default=False
+        Run the network under bfloat16 autocast (``torch.autocast``): less
+        memory and faster on recent GPUs (CUDA from Ampere on); losses and
+        outputs stay float32, and bfloat16 needs no loss scaling.
     verbose : int, default=0
         0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
     augmentation : SensorAugmentation or None, default=None
@@ -217,6 +222,7 @@ class TeacherClassifier(BaseNetClassifier):
         callbacks=None,
         random_state=None,
         device="cpu",
+        mixed_precision=False,
         verbose=0,
         augmentation=None,
         **kwargs,
@@ -235,6 +241,7 @@ class TeacherClassifier(BaseNetClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
+        self.mixed_precision = mixed_precision
         self.verbose = verbose
         vars(self).update(kwargs)
 
@@ -413,9 +420,9 @@ class TeacherClassifier(BaseNetClassifier):
             if self.modality == "fusion"
             else self.modality_shapes_[self.modality]
         )
-        self.device_ = resolve_device(self.device)
+        stream = self._start_fit(seed)
         wrap = self._augmentation_wrap(X_net, seed)
-        with seeded_torch(seed, self.device_):
+        with stream.active():
             module, self.embedding_dim_ = self._init_module(
                 X_net, input_shape, "teacher", wrap=wrap
             )

@@ -6,9 +6,11 @@ import numpy as np
 import torch
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .._torch_scope import torch_threads
 from .._validation import check_not_ragged
 from ._kernel import (
     check_sample_range,
@@ -78,8 +80,8 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         and the last ends with the series (neighbours share at most one time
         step).
     n_jobs : int, default=None
-        Number of CPU threads torch may use during :meth:`transform` (set for
-        the call, then restored). None means 1 unless in a
+        Number of CPU threads torch may use during :meth:`transform`, in the
+        calling thread only (a scoped limit: other threads keep theirs). None means 1 unless in a
         ``joblib.parallel_backend`` context; -1 means all CPUs. One thread is
         the default because torch's thread pool slows down badly when the
         cores are busy with other work; one thread is already faster than
@@ -140,6 +142,9 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
     >>> bool(np.allclose(images[:, :3], images[:, :3].transpose(0, 1, 3, 2)))
     True
     """
+
+    # ``out`` is where transform writes, not data to route through a Pipeline.
+    __metadata_request__transform = {"out": metadata_routing.UNUSED}
 
     _parameter_constraints = {
         "image_size": [
@@ -290,7 +295,7 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
             self.data_max_ = X.max(axis=(0, 2)).astype(np.float64)
         return self
 
-    def transform(self, X):
+    def transform(self, X, out=None):
         """Encode each channel of each window as GAF image(s).
 
         Parameters
@@ -298,29 +303,37 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_channels, n_timestamps) or \
 (n_samples, n_timestamps)
             Windows with the channel count and length seen in :meth:`fit`.
+        out : ndarray, default=None
+            A float32, C-contiguous array of the output's shape to write the
+            images into, e.g. a memory-mapped file
+            (``numpy.lib.format.open_memmap``) for more images than memory
+            holds. None allocates one. To process the images chunk by chunk
+            instead, see :meth:`iter_transform`.
 
         Returns
         -------
         images : ndarray of shape (n_samples, n_channels * n_methods, S, S)
-            Float32 images, ``S = image_size_``. Channel ``m * n_channels + c``
-            is method ``m`` (summation before difference) of input channel
-            ``c``.
+            Float32 images, ``S = image_size_`` (``out`` itself when given).
+            Channel ``m * n_channels + c`` is method ``m`` (summation before
+            difference) of input channel ``c``.
         """
-        check_is_fitted(self)
-        methods, scaling, sample_range = self._check_params()
-        X = self._validate_series(X, reset=False, sample_range=sample_range)
-        n_samples, n_channels, n_timestamps = X.shape
-        size = self.image_size_
-        data_min = data_max = None
-        if scaling != "sample":
-            data_min = torch.from_numpy(self.data_min_)
-            data_max = torch.from_numpy(self.data_max_)
-        paa = paa_matrix(n_timestamps, size, self.overlapping)
-
-        images = np.empty(
-            (n_samples, len(methods) * n_channels, size, size), dtype=np.float32
-        )
-        out = torch.from_numpy(images)
+        X, encode = self._encoder(X)
+        shape = (len(X), *self._image_shape(X))
+        if out is None:
+            out = np.empty(shape, dtype=np.float32)
+        elif not (
+            isinstance(out, np.ndarray)
+            and out.shape == shape
+            and out.dtype == np.float32
+            and out.flags.c_contiguous
+            and out.flags.writeable
+        ):
+            raise ValueError(
+                f"out must be a writable, C-contiguous float32 array of shape "
+                f"{shape}; got {type(out).__name__} of shape "
+                f"{getattr(out, 'shape', None)} and dtype {getattr(out, 'dtype', None)}."
+            )
+        n_channels, n_timestamps = X.shape[1:]
         step = max(
             1,
             min(
@@ -328,27 +341,78 @@ class GAFTransformer(TransformerMixin, BaseEstimator):
                 _CHUNK_VALUES // (n_channels * n_timestamps),
             ),
         )
+        for start in range(0, len(X), step):
+            encode(X[start : start + step], out[start : start + step])
+        return out
+
+    def iter_transform(self, X, batch_size=1024):
+        """The images of ``X``, batch by batch: memory for one batch only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_timestamps) or \
+(n_samples, n_timestamps)
+            Windows with the channel count and length seen in :meth:`fit`
+            (checked once, before the first batch).
+        batch_size : int, default=1024
+            Windows per batch.
+
+        Yields
+        ------
+        images : ndarray of shape (batch, n_channels * n_methods, S, S)
+            The images of ``X[i:i + batch_size]``, as :meth:`transform` makes
+            them.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vskdlearn import GAFTransformer
+        >>> X = np.random.default_rng(0).normal(size=(10, 3, 40))
+        >>> gaf = GAFTransformer(image_size=16).fit(X)
+        >>> [images.shape[0] for images in gaf.iter_transform(X, batch_size=4)]
+        [4, 4, 2]
+        """
+        if not isinstance(batch_size, Integral) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+        X, encode = self._encoder(X)
+        shape = self._image_shape(X)
+        for start in range(0, len(X), batch_size):
+            chunk = X[start : start + batch_size]
+            images = np.empty((len(chunk), *shape), dtype=np.float32)
+            encode(chunk, images)
+            yield images
+
+    def _image_shape(self, X):
+        n_methods = len(resolve_methods(self.method))
+        return (n_methods * X.shape[1], self.image_size_, self.image_size_)
+
+    def _encoder(self, X):
+        """Checked 3-D ``X`` and ``encode(series, out)``, which fills ``out``."""
+        check_is_fitted(self)
+        methods, scaling, sample_range = self._check_params()
+        X = self._validate_series(X, reset=False, sample_range=sample_range)
+        data_min = data_max = None
+        if scaling != "sample":
+            data_min = torch.from_numpy(self.data_min_)
+            data_max = torch.from_numpy(self.data_max_)
+        paa = paa_matrix(X.shape[2], self.image_size_, self.overlapping)
+        # A thread limit of this thread only (torch.set_num_threads would
+        # change every thread's: other workers of a Dask or joblib pool).
         n_threads = effective_n_jobs(self.n_jobs)
-        previous_threads = torch.get_num_threads()
-        try:
-            if n_threads != previous_threads:
-                torch.set_num_threads(n_threads)
-            with torch.no_grad():
-                for start in range(0, n_samples, step):
-                    stop = min(start + step, n_samples)
-                    gramian_angular_field(
-                        torch.tensor(X[start:stop]),  # a copy: X may be read-only
-                        paa,
-                        methods,
-                        sample_range,
-                        data_min,
-                        data_max,
-                        out=out[start:stop],
-                    )
-        finally:
-            if n_threads != previous_threads:
-                torch.set_num_threads(previous_threads)
-        return images
+
+        def encode(series, out):
+            with torch_threads(n_threads), torch.no_grad():
+                gramian_angular_field(
+                    torch.tensor(series),  # a copy: X may be read-only
+                    paa,
+                    methods,
+                    sample_range,
+                    data_min,
+                    data_max,
+                    out=torch.from_numpy(out),
+                )
+
+        return X, encode
 
     def to_torch(self):
         """A :class:`GAFLayer` with this transformer's numerics and fitted ranges.

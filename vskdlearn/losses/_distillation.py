@@ -125,6 +125,9 @@ class DistillationLoss(nn.Module):
     last_terms : dict of str to float
         After each call, the unweighted value of every term whose weight is
         non-zero, and ``"total"``. Terms with weight 0 are not computed.
+    last_term_tensors : dict of str to torch.Tensor
+        The same values as detached 0-d tensors on the loss's device (what
+        training records per batch: reading them does not wait for a GPU).
 
     Examples
     --------
@@ -181,7 +184,7 @@ class DistillationLoss(nn.Module):
             self.projection = nn.Linear(self.student_dim, self.teacher_dim)
         else:
             self.projection = nn.Identity()
-        self.last_terms = {}
+        self.last_term_tensors = {}
 
     def extra_repr(self):
         weights = ", ".join(f"{t}_weight={self.weights[t]:g}" for t in self.terms)
@@ -321,8 +324,13 @@ class DistillationLoss(nn.Module):
             if weight == 0:
                 continue
             value = compute[term]()
-            terms[term] = float(value.detach())
+            terms[term] = value.detach()
             total = total + weight * value
-        terms["total"] = float(total.detach())
-        self.last_terms = terms
+        terms["total"] = total.detach()
+        # Tensors: reading them as floats here would wait for the GPU.
+        self.last_term_tensors = terms
         return total
+
+    @property
+    def last_terms(self):
+        return {k: float(v) for k, v in self.last_term_tensors.items()}
