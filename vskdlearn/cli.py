@@ -32,29 +32,41 @@ class CommandError(Exception):
     """Something the user can fix; printed as ``vskd: error: ...``."""
 
 
-def _comma_list(text):
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _grid_item(text):
-    name, sep, values = text.partition("=")
-    if not sep or not values:
-        raise argparse.ArgumentTypeError(
-            f"--grid takes NAME=V1,V2,... (e.g. angle_weight=0,1,2), got {text!r}"
-        )
-    try:
-        return name.strip(), [float(v) for v in _comma_list(values)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--grid values must be numbers, got {values!r}"
-        ) from None
-
-
 _OVERWRITE_HELP = "replace the report already in the --output folder"
 
 
+def _add_config_options(parser):
+    """One option per field of ExperimentConfig, from the field's metadata.
+
+    Every default is None, "not given": the config file's value or the
+    field's default holds then.
+    """
+    import dataclasses
+
+    from .experiments import ExperimentConfig
+
+    for spec in dataclasses.fields(ExperimentConfig):
+        help_text = spec.metadata.get("help")
+        if help_text is None:
+            continue
+        kwargs = {k: v for k, v in spec.metadata["cli"].items() if k != "convert"}
+        if callable(kwargs.get("choices")):
+            kwargs["choices"] = kwargs["choices"]()
+        if spec.type is bool:
+            kwargs.setdefault("action", argparse.BooleanOptionalAction)
+        elif kwargs.get("action") is None and spec.type in (int, float):
+            kwargs.setdefault("type", spec.type)
+        parser.add_argument(
+            "--" + spec.name.replace("_", "-"),
+            dest=spec.name,
+            default=None,
+            help=help_text() if callable(help_text) else help_text,
+            **kwargs,
+        )
+
+
 def build_parser():
-    from .experiments import DATASETS, METHODS, STUDENTS
+    from .experiments._config import comma_list
 
     parser = argparse.ArgumentParser(
         prog="vskd",
@@ -91,65 +103,21 @@ def build_parser():
         help="a config.toml (as written by a previous run); "
         "options given here override it",
     )
-    run.add_argument("--dataset", choices=sorted(DATASETS))
+    _add_config_options(run)
     run.add_argument(
-        "--data-home", help="folder holding the dataset in its authors' layout"
-    )
-    run.add_argument("--protocol", help="evaluation protocol (default cross_subject)")
-    run.add_argument(
-        "--teacher",
-        help="teacher input: "
-        + "; ".join(f"{d}: {', '.join(s.teachers)}" for d, s in DATASETS.items()),
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run the fits on N local worker processes (a Dask LocalCluster; "
+        "needs vskdlearn[dask])",
     )
     run.add_argument(
-        "--student",
-        choices=STUDENTS,
-        help="sensor (default): a 1-D CNN on the raw windows; small, resnet18: "
-        "the paper's GAF students (GAF made inside the network)",
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on a running Dask cluster, e.g. tcp://10.0.0.5:8786",
     )
-    run.add_argument(
-        "--augmentation",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="train students on randomly rotated, scaled, warped, cropped and "
-        "jittered windows (default: on)",
-    )
-    run.add_argument(
-        "--magnitude",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="give students the accelerometer magnitude as a channel (default: on)",
-    )
-    run.add_argument(
-        "--methods",
-        type=_comma_list,
-        help=f"comma-separated, among {', '.join(METHODS)}",
-    )
-    run.add_argument("--seeds", type=int, help="number of seeds (0, 1, ... N-1)")
-    run.add_argument("--image-size", type=int, help="GAF image size")
-    run.add_argument("--gaf-scaling", help="'fit' (default), 'sample' or LOW,HIGH")
-    run.add_argument("--teacher-epochs", type=int)
-    run.add_argument("--student-epochs", type=int)
-    run.add_argument("--batch-size", type=int)
-    run.add_argument("--lr", type=float, help="the students' peak learning rate")
-    run.add_argument(
-        "--grid",
-        type=_grid_item,
-        action="append",
-        metavar="NAME=V1,V2",
-        help="grid-search a DASK weight with GroupKFold on the training "
-        "subjects (repeatable)",
-    )
-    run.add_argument("--cv-folds", type=int)
-    run.add_argument("--output", help="report folder (default vskd-results/<dataset>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
-    run.add_argument(
-        "--save-models",
-        action="store_true",
-        default=None,
-        help="keep the fitted students as OUTPUT/models/*.joblib",
-    )
 
     export = sub.add_parser(
         "export",
@@ -185,7 +153,7 @@ def build_parser():
     )
     fetch.add_argument(
         "--modalities",
-        type=_comma_list,
+        type=comma_list,
         default=["inertial", "skeleton"],
         help="comma-separated, among inertial, skeleton, depth, video (default "
         "inertial,skeleton: the student's sensor and the fusion teacher's inputs; "
@@ -247,42 +215,19 @@ def _fetch(args):
 
 
 def _config_from_args(args):
+    import dataclasses
+
     from .experiments import ConfigError, ExperimentConfig
 
     if args.command == "demo":
         return ExperimentConfig(**DEMO, output=args.output)
-    overrides = {
-        "dataset": args.dataset,
-        "data_home": args.data_home,
-        "protocol": args.protocol,
-        "teacher": args.teacher,
-        "student": args.student,
-        "augmentation": args.augmentation,
-        "magnitude": args.magnitude,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "methods": args.methods,
-        "seeds": list(range(args.seeds)) if args.seeds is not None else None,
-        "image_size": args.image_size,
-        "teacher_epochs": args.teacher_epochs,
-        "student_epochs": args.student_epochs,
-        "grid": dict(args.grid) if args.grid else None,
-        "cv_folds": args.cv_folds,
-        "output": args.output,
-        "save_models": args.save_models,
-    }
-    if args.gaf_scaling is not None:
-        scaling = args.gaf_scaling
-        if "," in scaling:
-            try:
-                scaling = [float(v) for v in _comma_list(scaling)]
-            except ValueError:
-                raise ConfigError(
-                    f"--gaf-scaling takes 'fit', 'sample' or LOW,HIGH; got {scaling!r}."
-                ) from None
-        overrides["gaf_scaling"] = scaling
-    if args.seeds is not None and args.seeds < 1:
-        raise ConfigError(f"--seeds must be at least 1, got {args.seeds}.")
+    overrides = {}
+    for spec in dataclasses.fields(ExperimentConfig):
+        value = getattr(args, spec.name, None)
+        convert = spec.metadata.get("cli", {}).get("convert")
+        if value is not None and convert is not None:
+            value = convert(value)
+        overrides[spec.name] = value
     if args.config:
         config = ExperimentConfig.from_toml(args.config, **overrides)
     else:
@@ -429,6 +374,7 @@ def main(argv=None):
 
     from .datasets import DatasetFileError
     from .experiments import ConfigError, format_table, run_experiment, write_report
+    from .experiments._cluster import open_client
 
     try:
         config = _config_from_args(args)
@@ -461,7 +407,12 @@ def main(argv=None):
                 raise _write_error(exc, config.output) from None
 
     try:
-        result = run_experiment(config, progress=not quiet, on_run=keep, log=log)
+        cluster = getattr(args, "workers", None), getattr(args, "scheduler", None)
+        with open_client(*cluster, log=log) as client:
+            on_cluster = {} if client is None else {"client": client}
+            result = run_experiment(
+                config, progress=not quiet, on_run=keep, log=log, **on_cluster
+            )
     except (ConfigError, CommandError, DatasetFileError, FileNotFoundError) as exc:
         _remove_empty(made)
         print(f"vskd: error: {exc}", file=sys.stderr)

@@ -96,7 +96,7 @@ def test_report_draws_accuracy_and_comparable_curves(tmp_path):
 
 def test_history_has_the_training_cross_entropy_of_every_model():
     from vskdlearn import DistilledStudentClassifier, TeacherClassifier
-    from vskdlearn.experiments._runner import _history_frame
+    from vskdlearn.experiments._tasks import _history_frame
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(24, 3, 16)).astype("float32"), np.arange(24) % 2

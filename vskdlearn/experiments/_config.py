@@ -4,11 +4,13 @@ A run writes its configuration next to its results, so ``vskd run --config
 DIR/config.toml`` repeats it exactly.
 """
 
+import argparse
 import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._torch_scope import check_device
 from ..losses._distillation import PAPER_DASK_WEIGHTS
 
 try:  # Python >= 3.11
@@ -73,6 +75,63 @@ GRID_PARAMETERS = (
 )
 
 
+def _datasets():
+    from ._datasets import DATASETS
+
+    return DATASETS
+
+
+def comma_list(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def grid_item(text):
+    """``NAME=V1,V2`` of ``--grid``, as (name, [values])."""
+    name, sep, values = text.partition("=")
+    if not sep or not values:
+        raise argparse.ArgumentTypeError(
+            f"--grid takes NAME=V1,V2,... (e.g. angle_weight=0,1,2), got {text!r}"
+        )
+    try:
+        return name.strip(), [float(v) for v in comma_list(values)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--grid values must be numbers, got {values!r}"
+        ) from None
+
+
+def _seed_range(n_seeds):
+    if n_seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {n_seeds}.")
+    return list(range(n_seeds))
+
+
+def _gaf_scaling(text):
+    if "," not in text:
+        return text
+    try:
+        return [float(v) for v in comma_list(text)]
+    except ValueError:
+        raise ConfigError(
+            f"--gaf-scaling takes 'fit', 'sample' or LOW,HIGH; got {text!r}."
+        ) from None
+
+
+def option(default, help, **cli):
+    """A configuration field that is also an option of ``vskd run``.
+
+    ``default`` is the value, or a callable making it (for lists and dicts);
+    ``help`` the option's help (a callable, if it needs the datasets; None:
+    no option). ``cli`` holds argparse keywords (``type``, ``choices``,
+    ``action``, ``metavar``; the type defaults to the field's) and
+    ``convert``, which turns the parsed value into the field's.
+    """
+    metadata = {"help": help, "cli": cli}
+    if callable(default):
+        return field(default_factory=default, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class ExperimentConfig:
     """Everything that defines one run of ``vskd run``.
@@ -126,31 +185,95 @@ class ExperimentConfig:
         Also keep every fitted student pipeline as
         ``<output>/models/<model>-seed<seed>.joblib`` (``vskd export`` turns
         one into an ONNX file).
+    device : str
+        The torch device of every fit (``"cpu"``, ``"cuda"``, ``"cuda:1"``,
+        ``"mps"``, ``"auto"``).
+    mixed_precision : bool
+        Train and predict under bfloat16 autocast.
+
+    Every field but ``synthetic`` is also an option of ``vskd run``
+    (``--image-size`` for ``image_size``), made from the field's metadata.
     """
 
-    dataset: str = "synthetic"
-    data_home: str | None = None
-    protocol: str = "cross_subject"
-    teacher: str | None = None
-    student: str = "sensor"
-    augmentation: bool = True
-    magnitude: bool = True
-    methods: list = field(default_factory=lambda: [m for m in METHODS if m != "at"])
-    seeds: list = field(default_factory=lambda: [0, 1, 2])
-    image_size: int = 32
-    gaf_method: str = "both"
-    gaf_scaling: str = "fit"
-    n_timestamps: int = 128
-    n_frames: int = 16
-    teacher_epochs: int = 30
-    student_epochs: int = 150
-    batch_size: int = 32
-    lr: float = 2e-3
-    grid: dict = field(default_factory=dict)
-    cv_folds: int = 3
-    synthetic: dict = field(default_factory=dict)
-    output: str | None = None
-    save_models: bool = False
+    dataset: str = option(
+        "synthetic", "which data to run on", choices=lambda: sorted(_datasets())
+    )
+    data_home: str | None = option(
+        None, "folder holding the dataset in its authors' layout"
+    )
+    protocol: str = option(
+        "cross_subject", "evaluation protocol (default cross_subject)"
+    )
+    teacher: str | None = option(
+        None,
+        lambda: (
+            "teacher input: "
+            + "; ".join(f"{d}: {', '.join(s.teachers)}" for d, s in _datasets().items())
+        ),
+    )
+    student: str = option(
+        "sensor",
+        "sensor (default): a 1-D CNN on the raw windows; small, resnet18: the "
+        "paper's GAF students (GAF made inside the network)",
+        choices=STUDENTS,
+    )
+    augmentation: bool = option(
+        True,
+        "train students on randomly rotated, scaled, warped, cropped and "
+        "jittered windows (default: on)",
+    )
+    magnitude: bool = option(
+        True, "give students the accelerometer magnitude as a channel (default: on)"
+    )
+    methods: list = option(
+        lambda: [m for m in METHODS if m != "at"],
+        f"comma-separated, among {', '.join(METHODS)}",
+        type=comma_list,
+    )
+    seeds: list = option(
+        lambda: [0, 1, 2],
+        "number of seeds (0, 1, ... N-1; default 3)",
+        type=int,
+        convert=_seed_range,
+    )
+    image_size: int = option(32, "GAF image size (default 32)")
+    gaf_method: str = option(
+        "both",
+        "GAF images: summation, difference or both (default)",
+        choices=("summation", "difference", "both"),
+    )
+    gaf_scaling: str = option(
+        "fit", "'fit' (default), 'sample' or LOW,HIGH", convert=_gaf_scaling
+    )
+    n_timestamps: int = option(128, "length of the sensor windows (default 128)")
+    n_frames: int = option(16, "frames per vision clip (default 16)")
+    teacher_epochs: int = option(30, "teacher training epochs (default 30)")
+    student_epochs: int = option(150, "student training epochs (default 150)")
+    batch_size: int = option(32, "samples per batch (default 32)")
+    lr: float = option(2e-3, "the students' peak learning rate (default 0.002)")
+    grid: dict = option(
+        dict,
+        "grid-search a DASK weight with GroupKFold on the training subjects "
+        "(repeatable)",
+        type=grid_item,
+        action="append",
+        metavar="NAME=V1,V2",
+        convert=dict,
+    )
+    cv_folds: int = option(3, "folds of the grid search (default 3)")
+    synthetic: dict = option(dict, None)  # a TOML table only
+    output: str | None = option(None, "report folder (default vskd-results/<dataset>)")
+    save_models: bool = option(
+        False, "keep the fitted students as OUTPUT/models/*.joblib"
+    )
+    device: str = option(
+        "cpu",
+        "torch device of every fit: cpu (default), cuda, cuda:1, mps, or auto "
+        "(a GPU when there is one)",
+    )
+    mixed_precision: bool = option(
+        False, "train and predict under bfloat16 autocast (for recent GPUs)"
+    )
 
     def __post_init__(self):
         self.validate()
@@ -201,7 +324,11 @@ class ExperimentConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive int, got {value!r}.")
-        for name in ("augmentation", "magnitude"):
+        try:
+            check_device(self.device)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        for name in ("augmentation", "magnitude", "save_models", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(
                     f"{name} must be true or false, got {getattr(self, name)!r}."

@@ -10,7 +10,6 @@ split is touched only to score.
 """
 
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pandas as pd
 
 from ._config import METHODS, ConfigError
 from ._datasets import DATASETS
-from ._progress import with_epoch_progress
+from ._tasks import fit_student, fit_teacher
 
 __all__ = ["ExperimentResult", "run_experiment"]
 
@@ -114,28 +113,6 @@ def paired_gains(runs, baseline="alone"):
     )
 
 
-def _count_parameters(estimator):
-    module = estimator.net_.module_
-    return int(sum(p.numel() for p in module.parameters()))
-
-
-def _encoded(student, X):
-    """What a GAF student's backbone sees for windows ``X``, as numpy."""
-    import torch
-
-    module = student.net_.module_.eval()
-    with torch.no_grad():
-        return module.encode(torch.as_tensor(X, dtype=torch.float32)).numpy()
-
-
-def _timed_predict(predict, X):
-    start = time.process_time()
-    pred = predict(X)
-    # CPU time, not wall time: it is what a battery pays, and it is steadier
-    # on a shared machine.
-    return pred, 1000 * (time.process_time() - start) / max(len(X), 1)
-
-
 def _save_model(pipe, output, name, seed):
     import joblib
 
@@ -143,75 +120,6 @@ def _save_model(pipe, output, name, seed):
     folder.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
     joblib.dump(pipe, folder / f"{slug}-seed{seed}.joblib")
-
-
-def _history_frame(estimator):
-    history = estimator.history_
-    keys = [k for k in ("train_loss", "valid_loss", "valid_acc") if k in history[-1]]
-    frame = pd.DataFrame({k: history[:, k] for k in keys}, index=history[:, "epoch"])
-    frame["train_ce"] = _train_cross_entropy(estimator)
-    return frame
-
-
-def _train_cross_entropy(estimator):
-    """Training cross-entropy per epoch: the one term every model's loss shares.
-
-    ``train_loss`` is each model's own objective (cross-entropy plus weighted
-    distillation terms), so curves of different methods are not comparable.
-    """
-    from ..estimators import TeacherClassifier
-
-    history = estimator.history_
-    if isinstance(estimator, TeacherClassifier):  # trained on cross-entropy alone
-        return history[:, "train_loss"]
-    per_epoch = []
-    for epoch in history:
-        batches = [b for b in epoch["batches"] if "train_ce" in b]
-        sizes = [b["train_batch_size"] for b in batches]
-        # Weighted by batch size, as skorch averages train_loss.
-        per_epoch.append(
-            np.average([b["train_ce"] for b in batches], weights=sizes)
-            if batches
-            else np.nan
-        )
-    return per_epoch
-
-
-def make_student(config, method, teacher, seed):
-    """A student on raw windows trained with ``method``'s recipe.
-
-    The GAF students (``"small"``, ``"resnet18"``) encode the windows inside
-    their network, so they are augmented in the series domain like the
-    ``"sensor"`` student and no image is stored.
-    """
-    from sklearn.frozen import FrozenEstimator
-
-    from ..estimators import DistilledStudentClassifier
-    from ..gaf import GAFTransformer
-    from ..networks import ResNet18Student, SmallStudent
-
-    _, params = METHODS[method]
-    encoder = None
-    if config.student != "sensor":
-        encoder = GAFTransformer(
-            image_size=config.image_size,
-            method=config.gaf_method,
-            scaling=config.gaf_scaling,
-        )
-    return DistilledStudentClassifier(
-        teacher=FrozenEstimator(teacher),
-        module={"sensor": None, "small": SmallStudent, "resnet18": ResNet18Student}[
-            config.student
-        ],
-        encoder=encoder,
-        augmentation="auto" if config.augmentation else None,
-        magnitude=config.magnitude,
-        max_epochs=config.student_epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        random_state=seed,
-        **params,
-    )
 
 
 def _check_cv_folds(config, train_groups):
@@ -225,39 +133,73 @@ def _check_cv_folds(config, train_groups):
         )
 
 
-def run_experiment(config, *, progress=True, on_run=None, log=None):
+@dataclass
+class _Task:
+    """One submitted fit: where its row goes and what it is."""
+
+    order: int
+    seed: int
+    method: str
+    name: str
+    future: object
+
+
+def run_experiment(config, *, progress=True, on_run=None, log=None, client=None):
     """Run ``config`` and return an :class:`ExperimentResult`.
 
     Parameters
     ----------
     config : ExperimentConfig
     progress : bool
-        Show a progress bar on stderr.
+        Show a progress bar on stderr (one step per fitted model; run
+        serially it also shows the model in training and its epoch).
     on_run : callable or None
         Called with each finished row (a dict) and the result so far, so a
         caller can write results to disk as they come.
     log : callable or None
         Called with one-line messages of what is being done.
+    client : distributed.Client or None
+        Run the fits as tasks on this Dask cluster: a teacher per seed, and
+        a student per seed and method (and grid point) that reads its
+        teacher's outputs. None runs them one after the other here.
     """
-    import sklearn
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-    from sklearn.model_selection import GridSearchCV, GroupKFold
     from tqdm.auto import tqdm
 
-    from ..estimators import TeacherClassifier
-    from ..estimators._student import AttentionPairingError
+    from ._cluster import runner_for
 
     log = log or (lambda message: None)
     spec = DATASETS[config.dataset]
-    teacher_name = config.teacher_name
-    log(f"loading {config.dataset} (teacher input: {teacher_name})")
+    log(f"loading {config.dataset} (teacher input: {config.teacher_name})")
     data = spec.load(config)  # config.validate() checked the protocol
-    train, test = data.split(config.protocol)
-    X_student = spec.student_X(data)
-    X_teacher = spec.teacher_X(data, teacher_name)
+    split = data.split(config.protocol)
     y = np.asarray(data.target)
-    groups = np.asarray(data.subject)
-    class_names = [str(n) for n in data.target_names]
+    _check_split(config, y, np.asarray(data.subject), split, data.target_names, log)
+    result = ExperimentResult(
+        runs=pd.DataFrame(), class_names=[str(n) for n in data.target_names]
+    )
+    confusion_method = "dask" if "dask" in config.methods else config.methods[-1]
+    result.confusion_method = METHODS[confusion_method][0]
+    n_steps = len(config.seeds) * (1 + len(config.methods))
+    bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
+    runner, tasks = runner_for(client, log), []
+    try:
+        tasks = _submit(runner, config, spec, data, split, bar if progress else None)
+        collect = _Collector(config, result, y[split[1]], confusion_method, on_run)
+        by_future = {id(t.future): t for t in tasks}
+        for future in runner.as_completed([t.future for t in tasks]):
+            collect(by_future[id(future)], log)
+            bar.update()
+    except KeyboardInterrupt:
+        # What finished is kept; what is queued on a cluster is dropped.
+        result.interrupted = True
+        runner.cancel(t.future for t in tasks)
+    finally:
+        bar.close()
+    return result
+
+
+def _check_split(config, y, groups, split, target_names, log):
+    train, test = split
     n_classes_train = np.unique(y[train]).size
     if n_classes_train < 2:
         raise ConfigError(
@@ -267,136 +209,128 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
     _check_cv_folds(config, groups[train])
     log(
         f"{config.protocol}: {len(train)} training and {len(test)} test recordings, "
-        f"{len(class_names)} classes"
+        f"{len(target_names)} classes"
     )
 
-    result = ExperimentResult(runs=pd.DataFrame(), class_names=class_names)
-    labels = np.arange(len(class_names))
-    confusion_method = "dask" if "dask" in config.methods else config.methods[-1]
-    result.confusion_method = METHODS[confusion_method][0]
-    rows = []
 
-    def record(row):
-        rows.append(row)
-        result.runs = pd.DataFrame(rows)
-        if on_run is not None:
-            on_run(row, result)
-
-    def scores(pred):
-        return {
-            "accuracy": accuracy_score(y[test], pred),
-            "macro_f1": f1_score(
-                y[test], pred, labels=labels, average="macro", zero_division=0
-            ),
+def _submit(runner, config, spec, data, split, bar):
+    """Submit every fit; the data each needs is shared once, not per task."""
+    train, test = split
+    X_teacher = spec.teacher_X(data, config.teacher_name)
+    X_student = spec.student_X(data)
+    y, groups = np.asarray(data.target), np.asarray(data.subject)
+    teacher_data = runner.share(
+        {"X_train": X_teacher[train], "y_train": y[train], "X_test": X_teacher[test]}
+    )
+    student_data = runner.share(
+        {
+            "X_train": X_student[train],
+            "y_train": y[train],
+            "groups_train": groups[train],
+            "X_test": X_student[test],
         }
-
-    n_steps = len(config.seeds) * (1 + len(config.methods))
-    bar = tqdm(total=n_steps, desc="vskd", unit="model", disable=not progress)
-
-    def epochs(estimator, label):
-        # The bar's postfix says which model trains and at which epoch.
-        if not progress:
-            return estimator
-
-        def report(epoch, max_epochs):
-            bar.set_postfix_str(f"{label}, epoch {epoch}/{max_epochs}")
-
-        return with_epoch_progress(estimator, report)
-
-    try:
-        for seed in config.seeds:
-            bar.set_postfix_str(f"seed {seed}: teacher ({teacher_name})")
-            log(f"seed {seed}: training the {teacher_name} teacher")
-            teacher = TeacherClassifier(
-                modality=spec.teachers[teacher_name].modality,
-                max_epochs=config.teacher_epochs,
-                batch_size=config.batch_size,
-                random_state=seed,
+    )
+    modality = spec.teachers[config.teacher_name].modality
+    teacher_name = f"teacher ({config.teacher_name})"
+    tasks = []
+    for seed in config.seeds:
+        first = seed == config.seeds[0]
+        label = f"seed {seed}: {teacher_name}"
+        teacher = runner.submit(
+            f"seed {seed}: training the {config.teacher_name} teacher",
+            fit_teacher,
+            *(config, modality, seed, teacher_data),
+            report=_epoch_report(runner, bar, label),
+            history=first,
+        )
+        tasks.append(_Task(len(tasks), seed, TEACHER_METHOD, teacher_name, teacher))
+        for method in config.methods:
+            name = METHODS[method][0]
+            student = runner.submit(
+                f"seed {seed}: training the student, {name}",
+                fit_student,
+                *(config, method, seed, teacher, student_data),
+                report=_epoch_report(runner, bar, f"seed {seed}: {name}"),
+                first_seed=first,
             )
-            epochs(teacher, f"seed {seed}: teacher ({teacher_name})")
-            start = time.perf_counter()
-            teacher.fit(X_teacher[train], y[train])
-            train_seconds = time.perf_counter() - start
-            pred, ms = _timed_predict(teacher.predict, X_teacher[test])
-            if seed == config.seeds[0]:
-                result.histories[f"teacher ({teacher_name})"] = _history_frame(teacher)
-            record(
-                {
-                    "seed": seed,
-                    "model": f"teacher ({teacher_name})",
-                    "method": TEACHER_METHOD,
-                    **scores(pred),
-                    "parameters": _count_parameters(teacher),
-                    "ms_per_window": ms,
-                    "train_seconds": train_seconds,
-                    "best_params": "",
-                }
-            )
-            bar.update()
+            tasks.append(_Task(len(tasks), seed, method, name, student))
+    return tasks
 
-            for method in config.methods:
-                name = METHODS[method][0]
-                bar.set_postfix_str(f"seed {seed}: {name}")
-                log(f"seed {seed}: training the student, {name}")
-                student = epochs(
-                    make_student(config, method, teacher, seed), f"seed {seed}: {name}"
-                )
-                estimator = student
-                if method == "dask" and config.grid:
-                    estimator = GridSearchCV(
-                        student, config.grid, cv=GroupKFold(config.cv_folds)
-                    )
-                start = time.perf_counter()
-                fit_params = {"teacher_X": X_teacher[train], "groups": groups[train]}
-                try:
-                    with sklearn.config_context(enable_metadata_routing=True):
-                        estimator.fit(X_student[train], y[train], **fit_params)
-                except AttentionPairingError as exc:
-                    # Attention transfer needs teacher feature maps whose
-                    # shape matches the student's; not every teacher has them.
-                    note = f"{name} skipped with the {teacher_name} teacher: {exc}"
-                    if note not in result.notes:
-                        result.notes.append(note)
-                        log(note)
-                    bar.update()
-                    continue
-                train_seconds = time.perf_counter() - start
-                best_params = ""
-                if estimator is not student:
-                    best_params = ", ".join(
-                        f"{k}={v}" for k, v in estimator.best_params_.items()
-                    )
-                    student = estimator.best_estimator_
-                pred, ms = _timed_predict(student.predict, X_student[test])
-                if config.save_models and config.output:
-                    _save_model(student, config.output, name, seed)
-                if seed == config.seeds[0]:
-                    result.histories[name] = _history_frame(student)
-                    if result.gaf_examples is None and student.encoder_ is not None:
-                        # The first training window of each class, as the
-                        # network's encoder sees it (magnitude channel added).
-                        _, first = np.unique(y[train], return_index=True)
-                        result.gaf_examples = _encoded(student, X_student[train[first]])
-                if method == confusion_method:
-                    cm = confusion_matrix(y[test], pred, labels=labels)
-                    result.confusion = (
-                        cm if result.confusion is None else result.confusion + cm
-                    )
-                record(
-                    {
-                        "seed": seed,
-                        "model": name,
-                        "method": method,
-                        **scores(pred),
-                        "parameters": _count_parameters(student),
-                        "ms_per_window": ms,
-                        "train_seconds": train_seconds,
-                        "best_params": best_params,
-                    }
-                )
-                bar.update()
-    except KeyboardInterrupt:
-        result.interrupted = True
-    finally:
-        bar.close()
-    return result
+
+def _epoch_report(runner, bar, label):
+    """Run serially, the bar's postfix says which model trains, at which epoch."""
+    if bar is None or not runner.serial:
+        return None
+
+    def report(epoch, max_epochs):
+        bar.set_postfix_str(f"{label}, epoch {epoch}/{max_epochs}")
+
+    return report
+
+
+class _Collector:
+    """Turn finished tasks into the result, in the order they were submitted."""
+
+    def __init__(self, config, result, y_test, confusion_method, on_run):
+        self.config, self.result, self.y_test = config, result, y_test
+        self.confusion_method, self.on_run = confusion_method, on_run
+        self.rows, self.histories, self.examples_order = {}, {}, None
+
+    def __call__(self, task, log):
+        from ._cluster import lost_task_errors
+
+        try:
+            out = task.future.result()
+        except lost_task_errors() as exc:
+            # The rest of the run goes on; what finished is kept.
+            self._note(f"seed {task.seed}: {task.name} was lost: {exc}", log)
+            return
+        if "skipped" in out:
+            teacher = self.config.teacher_name
+            self._note(
+                f"{task.name} skipped with the {teacher} teacher: {out['skipped']}", log
+            )
+            return
+        self._keep(task, out)
+
+    def _note(self, note, log):
+        if note not in self.result.notes:
+            self.result.notes.append(note)
+            log(note)
+
+    def _keep(self, task, out):
+        from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+        result, y_test = self.result, self.y_test
+        labels = np.arange(len(result.class_names))
+        pred = out["pred"]
+        if out.get("model") is not None and self.config.output:
+            _save_model(out["model"], self.config.output, task.name, task.seed)
+        if out["history"] is not None:
+            self.histories[task.order] = (task.name, out["history"])
+            result.histories = dict(v for _, v in sorted(self.histories.items()))
+        examples = out.get("gaf_examples")
+        if examples is not None and (
+            self.examples_order is None or task.order < self.examples_order
+        ):
+            self.examples_order, result.gaf_examples = task.order, examples
+        if task.method == self.confusion_method:
+            cm = confusion_matrix(y_test, pred, labels=labels)
+            result.confusion = cm if result.confusion is None else result.confusion + cm
+        row = {
+            "seed": task.seed,
+            "model": task.name,
+            "method": task.method,
+            "accuracy": accuracy_score(y_test, pred),
+            "macro_f1": f1_score(
+                y_test, pred, labels=labels, average="macro", zero_division=0
+            ),
+            "parameters": out["parameters"],
+            "ms_per_window": out["ms_per_window"],
+            "train_seconds": out["train_seconds"],
+            "best_params": out.get("best_params", ""),
+        }
+        self.rows[task.order] = row
+        result.runs = pd.DataFrame([r for _, r in sorted(self.rows.items())])
+        if self.on_run is not None:
+            self.on_run(row, result)
