@@ -112,11 +112,16 @@ def runner_for(client, log=None):
 def open_client(workers=None, scheduler=None, log=None):
     """A Dask client on a running scheduler or on N local worker processes;
     None (the serial path, no Dask needed) when neither is asked for."""
-    if not workers and scheduler is None:
-        yield None
-        return
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}.")
+    if workers is None and scheduler is None:
+        yield None
+        return
+    if workers is not None and scheduler is not None:
+        raise ConfigError(
+            "Give --workers (a cluster on this machine) or --scheduler (a "
+            "running cluster), not both."
+        )
     try:
         from distributed import Client, LocalCluster
     except ImportError:

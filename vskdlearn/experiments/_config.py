@@ -234,6 +234,7 @@ class ExperimentConfig:
         lambda: [0, 1, 2],
         "number of seeds (0, 1, ... N-1; default 3)",
         type=int,
+        metavar="N",
         convert=_seed_range,
     )
     image_size: int = option(32, "GAF image size (default 32)")
@@ -243,7 +244,11 @@ class ExperimentConfig:
         choices=("summation", "difference", "both"),
     )
     gaf_scaling: str = option(
-        "fit", "'fit' (default), 'sample' or LOW,HIGH", convert=_gaf_scaling
+        "fit",
+        "'fit' (default), 'sample' or LOW,HIGH (a sensor range; give it as "
+        "--gaf-scaling=-8,8)",
+        metavar="SCALING",
+        convert=_gaf_scaling,
     )
     n_timestamps: int = option(128, "length of the sensor windows (default 128)")
     n_frames: int = option(16, "frames per vision clip (default 16)")
