@@ -65,6 +65,34 @@ def _add_config_options(parser):
         )
 
 
+def _add_run_parser(sub):
+    run = sub.add_parser(
+        "run",
+        help="the paper's table for one dataset: teacher, student alone, "
+        "baselines, DASK and its ablations, over several seeds",
+    )
+    run.add_argument(
+        "--config",
+        help="a config.toml (as written by a previous run); "
+        "options given here override it",
+    )
+    _add_config_options(run)
+    run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run the fits on N local worker processes (a Dask LocalCluster; "
+        "needs vskdlearn[dask])",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on a running Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
+
+
 def build_parser():
     from .experiments._config import comma_list
 
@@ -93,31 +121,7 @@ def build_parser():
     demo.add_argument("--quiet", action="store_true", help="no progress output")
     demo.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
 
-    run = sub.add_parser(
-        "run",
-        help="the paper's table for one dataset: teacher, student alone, "
-        "baselines, DASK and its ablations, over several seeds",
-    )
-    run.add_argument(
-        "--config",
-        help="a config.toml (as written by a previous run); "
-        "options given here override it",
-    )
-    _add_config_options(run)
-    run.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help="run the fits on N local worker processes (a Dask LocalCluster; "
-        "needs vskdlearn[dask])",
-    )
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the fits on a running Dask cluster, e.g. tcp://10.0.0.5:8786",
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress output")
-    run.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
+    _add_run_parser(sub)
 
     export = sub.add_parser(
         "export",

@@ -138,14 +138,11 @@ class TeacherClassifier(BaseNetClassifier):
         split; the same int gives the same predictions (on the same device
         and torch build). torch's global random state is left as it was.
     device : str, default="cpu"
-        Where to train: any torch device (``"cpu"``, ``"cuda"``, ``"cuda:1"``,
-        ``"mps"``), or ``"auto"`` for a GPU when torch sees one. A model
-        fitted on a GPU loads and predicts on a machine without one (on the
-        CPU).
+        Any torch device (``"cuda:1"``, ``"mps"`` ...) or ``"auto"``; as for
+        :class:`DistilledStudentClassifier`, a model fitted on a GPU predicts
+        on a machine without one.
     mixed_precision : bool, default=False
-        Run the network under bfloat16 autocast (``torch.autocast``): less
-        memory and faster on recent GPUs (CUDA from Ampere on); losses and
-        outputs stay float32, and bfloat16 needs no loss scaling.
+        bfloat16 autocast in training and prediction (for recent GPUs).
     verbose : int, default=0
         0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
     augmentation : SensorAugmentation or None, default=None

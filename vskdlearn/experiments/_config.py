@@ -338,6 +338,15 @@ class ExperimentConfig:
                 raise ConfigError(
                     f"{name} must be true or false, got {getattr(self, name)!r}."
                 )
+        self._validate_encoding_and_grid()
+        _check_synthetic(self.synthetic)
+        if self.dataset != "synthetic" and self.data_home is None:
+            raise ConfigError(
+                f"The {self.dataset} dataset needs --data-home, the folder holding "
+                f"it in its authors' layout. {spec.where_to_get}"
+            )
+
+    def _validate_encoding_and_grid(self):
         if self.student != "sensor" and self.image_size > self.n_timestamps:
             # Found here, not by the first student after the teacher trained.
             raise ConfigError(
@@ -380,12 +389,6 @@ class ExperimentConfig:
         if self.grid and "dask" not in self.methods:
             raise ConfigError(
                 "A grid search tunes the 'dask' method: add it to methods."
-            )
-        _check_synthetic(self.synthetic)
-        if self.dataset != "synthetic" and self.data_home is None:
-            raise ConfigError(
-                f"The {self.dataset} dataset needs --data-home, the folder holding "
-                f"it in its authors' layout. {spec.where_to_get}"
             )
 
     @property
