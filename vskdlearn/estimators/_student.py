@@ -193,7 +193,8 @@ class DistilledStudentClassifier(BaseNetClassifier):
         is cloned and fitted on ``(teacher_X, y)`` inside every ``fit``, so
         that under cross-validation it never sees a test fold. Its
         ``classes_`` must equal the student's. Not used (and may be None)
-        when ``distillation="none"``. Any estimator with
+        when ``distillation="none"`` or when ``fit`` is given the teacher's
+        outputs (a :class:`~vskdlearn.TeacherOutputs`). Any estimator with
         ``predict_logits_and_embeddings(X)``, or with ``decision_function``
         and ``transform``, can teach.
     module : torch.nn.Module class or instance, default=None
