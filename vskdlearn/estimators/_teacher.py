@@ -45,10 +45,13 @@ def _kind(modality):
     return "sensor" if modality in SENSOR_MODALITIES else modality
 
 
+# Video keeps uint8 and depth uint16 (millimetres): the networks convert one
+# batch at a time, so a clip collection is never held in memory as float32.
+_KEPT_DTYPES = {"video": (np.uint8,), "depth": (np.uint16,)}
+
+
 def _dtype_for(kind, X):
-    # Video keeps uint8: the video network divides it by 255 batch by batch,
-    # so a clip collection is never held in memory as float32.
-    if kind in ("video", "depth") and getattr(X, "dtype", None) == np.uint8:
+    if getattr(X, "dtype", None) in _KEPT_DTYPES.get(kind, ()):
         return None
     return np.float32
 
@@ -70,7 +73,7 @@ def _check_layout(X, name, kind, *, in_bundle=False):
 
 
 def _finish(X):
-    return X if X.dtype == np.uint8 else as_float32(X)
+    return X if X.dtype in (np.uint8, np.uint16) else as_float32(X)
 
 
 class TeacherClassifier(BaseNetClassifier):
@@ -92,8 +95,10 @@ class TeacherClassifier(BaseNetClassifier):
           :class:`~vskdlearn.networks.SkeletonTeacher`;
         - ``"video"``: ``(n_samples, n_frames, n_colors, height, width)``,
           float in [0, 1] or ``uint8``, :class:`~vskdlearn.networks.VideoTRNTeacher`;
-        - ``"depth"``: ``(n_samples, n_frames, height, width)``, the video
-          network on one colour channel;
+        - ``"depth"``: ``(n_samples, n_frames, height, width)`` in
+          millimetres with 0 where nothing was seen (``uint16`` as the
+          loaders give it, kept so until a batch needs floats),
+          :class:`~vskdlearn.networks.DepthTRNTeacher`;
         - ``"accelerometer"``, ``"gyroscope"``, ``"inertial"``:
           ``(n_samples, n_channels, n_timestamps)`` (a 2-D array is one
           channel), :class:`~vskdlearn.networks.SensorCNN`;
@@ -345,6 +350,7 @@ class TeacherClassifier(BaseNetClassifier):
 
     def _default_module(self, input_shape):
         from ..networks import (
+            DepthTRNTeacher,
             FusionTeacher,
             SensorCNN,
             SkeletonTeacher,
@@ -354,7 +360,7 @@ class TeacherClassifier(BaseNetClassifier):
         return {
             "skeleton": SkeletonTeacher,
             "video": VideoTRNTeacher,
-            "depth": VideoTRNTeacher,
+            "depth": DepthTRNTeacher,
             "sensor": SensorCNN,
             "fusion": FusionTeacher,
         }[_kind(self.modality)]

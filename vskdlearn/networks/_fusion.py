@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._base import check_positive_int, check_probability
+from ._depth import DepthTRNTeacher
 from ._sensor import SensorCNN
 from ._skeleton import SkeletonTeacher
 from ._video import VideoTRNTeacher
@@ -192,7 +193,7 @@ class FusionTeacher(nn.Module):
                             "a depth modality must have per-sample shape "
                             f"(n_frames, height, width), got {shape}."
                         )
-                    branch = VideoTRNTeacher(
+                    branch = DepthTRNTeacher(
                         input_shape=(shape[0], 1, shape[1], shape[2]), **params
                     )
             except ValueError as exc:
