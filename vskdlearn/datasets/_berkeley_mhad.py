@@ -31,7 +31,7 @@ from ._base import (
     user_stacklevel,
     walk,
 )
-from ._loader import DatasetLoader, protocol
+from ._loader import DatasetLoader, protocol, shared_parameter_docs
 from ._readers import read_large_whitespace_table, read_pgm, read_whitespace_table
 
 __all__ = ["load_berkeley_mhad", "BERKELEY_MHAD_ACTIONS", "BERKELEY_MHAD_SENSORS"]
@@ -175,6 +175,7 @@ def _check_sensors(sensors):
     return sensors
 
 
+@shared_parameter_docs
 def load_berkeley_mhad(
     root,
     modalities=("accelerometer",),
@@ -237,10 +238,7 @@ def load_berkeley_mhad(
         A file that cannot be parsed raises a
         :class:`~vskdlearn.datasets.DatasetFileError` naming it, or with
         ``"warn"`` its recording is left out and reported.
-    cache : bool or path-like, default=False
-        Keep the parsed arrays on disk (see :func:`load_utd_mhad`).
-    data_home : str or path-like, optional
-        See :func:`~vskdlearn.datasets.get_data_home`.
+    {cache_and_data_home}
 
     Returns
     -------
@@ -285,17 +283,18 @@ def load_berkeley_mhad(
     }
     check_arguments({"clip": _CLIP, "align": _ALIGN}, clip=clip, align=align)
     check_on_error(on_error)
-    loader = _BerkeleyMHAD(options, cache=cache, data_home=data_home)
-    return loader.load(root, options["modalities"])
+    return _BerkeleyMHAD(options, cache=cache, data_home=data_home).load(
+        root, options["modalities"]
+    )
 
 
 class _BerkeleyMHAD(DatasetLoader):
     title, name, descr = "Berkeley MHAD", "berkeley_mhad", DESCR
+    array_names = ("accelerometer", "video", "mocap")
     root_hint = (
         "the release's Accelerometer/ShimmerNN/acc_hNN_sSS_aAA_rRR.txt files (and "
         f"Camera/, Mocap/), see {HOME_PAGE}"
     )
-    array_names = ("accelerometer", "video", "mocap")
 
     def recording_name(self, key):
         return _name(key)

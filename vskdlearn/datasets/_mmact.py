@@ -21,7 +21,7 @@ from ._base import (
     user_stacklevel,
     walk,
 )
-from ._loader import DatasetLoader, protocol
+from ._loader import DatasetLoader, protocol, shared_parameter_docs
 from ._readers import _import_av, read_mmact_csv, read_video
 
 __all__ = ["load_mmact", "MMACT_ACTIONS"]
@@ -171,6 +171,7 @@ def _index(root, on_error):
     return index, videos
 
 
+@shared_parameter_docs
 def load_mmact(
     root,
     modalities=("acc_phone", "acc_watch", "gyroscope", "orientation"),
@@ -214,10 +215,7 @@ def load_mmact(
         A clip that cannot be parsed (empty file, short row, bad time stamp)
         raises a :class:`~vskdlearn.datasets.DatasetFileError` naming it, or
         is left out and reported with ``"warn"``.
-    cache : bool or path-like, default=False
-        Keep the parsed arrays on disk (see :func:`load_utd_mhad`).
-    data_home : str or path-like, optional
-        See :func:`~vskdlearn.datasets.get_data_home`.
+    {cache_and_data_home}
 
     Returns
     -------
@@ -276,8 +274,9 @@ def load_mmact(
         camera=camera,
     )
     options["camera"] = int(camera)
-    loader = _MMAct(options, accelerometer_units, cache=cache, data_home=data_home)
-    return loader.load(root, options["modalities"])
+    return _MMAct(options, accelerometer_units, cache=cache, data_home=data_home).load(
+        root, options["modalities"]
+    )
 
 
 class _MMAct(DatasetLoader):

@@ -22,7 +22,7 @@ from ._base import (
     walk,
 )
 from ._fetch import fetch_archive, get_data_home
-from ._loader import DatasetLoader, protocol
+from ._loader import DatasetLoader, protocol, shared_parameter_docs
 from ._readers import _import_av, read_mat_variable, read_video
 
 __all__ = ["load_utd_mhad", "fetch_utd_mhad", "UTD_MHAD_ACTIONS", "UTD_MHAD_JOINTS"]
@@ -169,6 +169,7 @@ def _expected_files_message(root, kind):
     )
 
 
+@shared_parameter_docs
 def load_utd_mhad(
     root,
     modalities=("inertial", "skeleton"),
@@ -211,12 +212,7 @@ def load_utd_mhad(
         What to do with a file that exists but cannot be parsed: raise a
         :class:`~vskdlearn.datasets.DatasetFileError` naming it, or leave the
         recording out with a :class:`~vskdlearn.datasets.MissingRecordingsWarning`.
-    cache : bool or path-like, default=False
-        Keep the parsed arrays on disk (``True``: in ``<data_home>/cache``)
-        and reuse them while no file changed (path, size and modification
-        time are checked).
-    data_home : str or path-like, optional
-        See :func:`~vskdlearn.datasets.get_data_home`.
+    {cache_and_data_home}
 
     Returns
     -------
@@ -266,8 +262,7 @@ def load_utd_mhad(
         "on_error": on_error,
     }
     check_on_error(on_error)
-    loader = _UTDMHAD(options, cache=cache, data_home=data_home)
-    return loader.load(root, modalities)
+    return _UTDMHAD(options, cache=cache, data_home=data_home).load(root, modalities)
 
 
 def _recording_name(key):
