@@ -7,6 +7,8 @@ sees. Loading is delegated to :mod:`vskdlearn.datasets`.
 
 from dataclasses import dataclass
 
+from .._modality_kinds import teacher_modality
+
 __all__ = ["DATASETS", "DatasetSpec"]
 
 
@@ -34,11 +36,15 @@ def _select(data, source):
 
 @dataclass(frozen=True)
 class Teacher:
-    """A teacher choice: its ``TeacherClassifier`` modality and its input."""
+    """A teacher choice: its input, and what the loader must read for it."""
 
-    modality: str
     inputs: tuple  # sources for _select; several make a Modalities bundle
     loads: tuple  # the loader's modality names for those inputs
+
+    @property
+    def modality(self):
+        """The ``TeacherClassifier`` modality, from the registry of kinds."""
+        return teacher_modality(self.inputs)
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,9 @@ DATASETS = {
     "synthetic": DatasetSpec(
         name="synthetic",
         teachers={
-            "video": Teacher("video", ("video",), ()),
-            "skeleton": Teacher("skeleton", ("skeleton",), ()),
-            "fusion": Teacher("fusion", ("video", "skeleton"), ()),
+            "video": Teacher(("video",), ()),
+            "skeleton": Teacher(("skeleton",), ()),
+            "fusion": Teacher(("video", "skeleton"), ()),
         },
         default_teacher="video",
         student_input="accelerometer",
@@ -99,14 +105,13 @@ DATASETS = {
     "utd-mhad": DatasetSpec(
         name="utd-mhad",
         teachers={
-            "skeleton": Teacher("skeleton", ("skeleton",), ("skeleton",)),
+            "skeleton": Teacher(("skeleton",), ("skeleton",)),
             "fusion": Teacher(
-                "fusion",
                 ("skeleton", "accelerometer", "gyroscope"),
                 ("inertial", "skeleton"),
             ),
-            "depth": Teacher("depth", ("depth",), ("depth",)),
-            "video": Teacher("video", ("video",), ("video",)),
+            "depth": Teacher(("depth",), ("depth",)),
+            "video": Teacher(("video",), ("video",)),
         },
         default_teacher="fusion",
         student_input="accelerometer",
@@ -125,9 +130,9 @@ DATASETS = {
         teachers={
             # The shared copy has accelerometers only; a body-worn sensor
             # network is then the richest teacher available.
-            "body-sensors": Teacher("accelerometer", ("accelerometer",), ()),
-            "mocap": Teacher("skeleton", ("mocap",), ("mocap",)),
-            "video": Teacher("video", ("video",), ("video",)),
+            "body-sensors": Teacher(("accelerometer",), ()),
+            "mocap": Teacher(("mocap",), ("mocap",)),
+            "video": Teacher(("video",), ("video",)),
         },
         default_teacher="body-sensors",
         # Six Shimmers stacked x, y, z each; the watch is the right wrist.
@@ -143,11 +148,10 @@ DATASETS = {
     "mmact": DatasetSpec(
         name="mmact",
         teachers={
-            "video": Teacher("video", ("video",), ("video",)),
+            "video": Teacher(("video",), ("video",)),
             # The loader stacks the phone and watch accelerometers as channels
             # of one ``accelerometer`` attribute ("phone x", ..., "watch z").
             "phone-sensors": Teacher(
-                "fusion",
                 ("accelerometer:phone", "gyroscope", "orientation"),
                 ("acc_phone", "gyroscope", "orientation"),
             ),
