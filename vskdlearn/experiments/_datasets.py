@@ -5,7 +5,7 @@ student sees (one accelerometer, as a watch would) and what each teacher
 sees. Loading is delegated to :mod:`vskdlearn.datasets`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .._modality_kinds import teacher_modality
 
@@ -40,6 +40,11 @@ class Teacher:
 
     inputs: tuple  # sources for _select; several make a Modalities bundle
     loads: tuple  # the loader's modality names for those inputs
+    # Loader arguments this teacher needs beyond the config's (depth wants
+    # frames large enough to crop the body from), and the TeacherClassifier
+    # parameters of its recipe (chosen on training subjects, benchmarks/).
+    load_options: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
 
     @property
     def modality(self):
@@ -70,7 +75,9 @@ class DatasetSpec:
             kwargs.update(config.synthetic)
             kwargs.setdefault("random_state", 0)
             return load(**kwargs)
-        needed = {*self.student_loads, *self.teachers[config.teacher_name].loads}
+        teacher = self.teachers[config.teacher_name]
+        needed = {*self.student_loads, *teacher.loads}
+        kwargs.update(teacher.load_options)
         return load(
             config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
         )
@@ -87,6 +94,10 @@ class DatasetSpec:
             return _select(data, inputs[0])
         return Modalities({s.replace(":", "_"): _select(data, s) for s in inputs})
 
+
+# The depth teacher's frames and recipe: benchmarks/select_depth_teacher_utd.py.
+_DEPTH_LOAD = {"video_size": (120, 160), "n_frames": 32}
+_DEPTH_RECIPE = {"lr": 3e-3, "lr_schedule": "onecycle"}
 
 DATASETS = {
     "synthetic": DatasetSpec(
@@ -110,7 +121,12 @@ DATASETS = {
                 ("skeleton", "accelerometer", "gyroscope"),
                 ("inertial", "skeleton"),
             ),
-            "depth": Teacher(("depth",), ("depth",)),
+            "depth": Teacher(("depth",), ("depth",), _DEPTH_LOAD, _DEPTH_RECIPE),
+            "fusion-depth": Teacher(
+                ("skeleton", "accelerometer", "gyroscope", "depth"),
+                ("depth", "inertial", "skeleton"),
+                _DEPTH_LOAD,
+            ),
             "video": Teacher(("video",), ("video",)),
         },
         default_teacher="fusion",

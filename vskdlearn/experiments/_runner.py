@@ -312,6 +312,7 @@ def run_experiment(config, *, progress=True, on_run=None, log=None):
                 max_epochs=config.teacher_epochs,
                 batch_size=config.batch_size,
                 random_state=seed,
+                **spec.teachers[teacher_name].params,
             )
             epochs(teacher, f"seed {seed}: teacher ({teacher_name})")
             start = time.perf_counter()

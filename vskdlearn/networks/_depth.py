@@ -72,6 +72,9 @@ class DepthTRNTeacher(VideoTRNTeacher):
         integer or float dtype; ``uint16`` as the loaders give it).
     crop_size : tuple of int, default=(64, 48)
         ``(height, width)`` of the body crop the frame CNN sees.
+    width : int, default=16
+        Channels of the first stage of the frame CNN (half the video
+        network's: the crop holds one body, not a scene).
     depth_scale : float, default=500.0
         Millimetres that make one unit of relative depth.
     margin : float, default=0.1
@@ -84,7 +87,7 @@ class DepthTRNTeacher(VideoTRNTeacher):
     random_segments : bool, default=True
         In training, sample each segment's frame at random within it.
     **trn_params
-        The :class:`VideoTRNTeacher` parameters (``n_segments``, ``width``,
+        The :class:`VideoTRNTeacher` parameters (``n_segments``,
         ``frame_dim``, ``max_relations``, ``embedding_dim``, ``dropout``,
         ``motion``).
 
@@ -105,6 +108,7 @@ class DepthTRNTeacher(VideoTRNTeacher):
         n_classes,
         input_shape,
         crop_size=(64, 48),
+        width=16,
         depth_scale=500.0,
         margin=0.1,
         jitter=0.1,
@@ -113,7 +117,9 @@ class DepthTRNTeacher(VideoTRNTeacher):
         **trn_params,
     ):
         trn_params.pop("standardize", None)  # relative depth replaces it
-        super().__init__(n_classes, input_shape, standardize=False, **trn_params)
+        super().__init__(
+            n_classes, input_shape, width=width, standardize=False, **trn_params
+        )
         if self.input_shape[1] != 1:
             raise ValueError(
                 "DepthTRNTeacher takes one depth channel: input_shape must be "
