@@ -69,7 +69,10 @@ def test_a_small_depth_teacher_learns_on_real_clips(real_depth):
     train, test = train[keep[train]], test[keep[test]]
     teacher = TeacherClassifier(
         modality="depth",
-        max_epochs=8,
+        max_epochs=30,
+        batch_size=16,
+        lr=3e-3,
+        lr_schedule="onecycle",
         random_state=0,
         module__width=8,
         module__frame_dim=32,
