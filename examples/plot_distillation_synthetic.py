@@ -86,10 +86,10 @@ alone.fit(data.accelerometer[train], data.target[train])
 
 # The paper's DASK: soft labels plus its distance, angle and semantic weights
 # (the student's defaults keep only the soft labels).
-dask = student_pipeline(
+distilled = student_pipeline(
     teacher=FrozenEstimator(teacher), distillation="dask", **PAPER_DASK_WEIGHTS
 )
-dask.fit(
+distilled.fit(
     data.accelerometer[train],
     data.target[train],
     distilledstudentclassifier__teacher_X=data.video[train],
@@ -101,7 +101,7 @@ dask.fit(
 # The fitted student takes raw accelerometer windows, ``(n, 3,
 # n_timestamps)``, and nothing else: the camera is needed for training only.
 watch_windows = data.accelerometer[test]
-predicted = dask.predict(watch_windows)
+predicted = distilled.predict(watch_windows)
 _, first_of_each = np.unique(data.target[test], return_index=True)
 print("the first test recording of each activity:")
 for i in first_of_each:

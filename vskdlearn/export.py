@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._modality_kinds import SENSOR_MODALITIES
+
 __all__ = [
     "DeployedModel",
     "ExportError",
@@ -32,7 +34,6 @@ __all__ = [
 INPUT_NAME = "windows"
 OUTPUT_NAMES = ("probabilities", "logits")
 _EXTRA_FILE = "vskdlearn.json"
-_SENSOR_MODALITIES = ("accelerometer", "gyroscope", "inertial")
 
 
 class ExportError(ValueError):
@@ -207,10 +208,10 @@ def deployable(fitted):
                 "fitted in (or give the student encoder=GAFTransformer(...))."
             )
     elif isinstance(estimator, TeacherClassifier):
-        if estimator.modality not in _SENSOR_MODALITIES:
+        if estimator.modality not in SENSOR_MODALITIES:
             raise ExportError(
                 f"a teacher on modality {estimator.modality!r} does not take sensor "
-                f"windows; only teachers on {', '.join(_SENSOR_MODALITIES)} can be "
+                f"windows; only teachers on {', '.join(SENSOR_MODALITIES)} can be "
                 "exported."
             )
         if not _is_fitted(estimator):

@@ -1,6 +1,7 @@
 import os
 import pickle
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +209,39 @@ def test_basic_motions():
         cv=GroupKFold(4),
     )
     assert scores.mean() > 0.5
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (1, True),
+        (np.int64(3), True),
+        (None, True),
+        (0, False),
+        (2.0, False),
+        (True, False),
+    ],
+)
+def test_loader_lengths_are_checked_with_sklearn_constraints(value, ok):
+    from vskdlearn.datasets._base import LENGTH, check_arguments
+
+    if ok:
+        check_arguments({"n_frames": LENGTH}, n_frames=value)
+    else:
+        with pytest.raises(ValueError, match="n_frames must be a positive int or None"):
+            check_arguments({"n_frames": LENGTH}, n_frames=value)
+
+
+def test_loader_warnings_name_the_callers_line(tmp_path):
+    # The warnings are raised several calls deep in the shared loader steps;
+    # they must still point at the line that called the loader.
+    from _trees import utd_tree
+
+    from vskdlearn.datasets import MissingRecordingsWarning, load_utd_mhad
+
+    root = utd_tree(
+        tmp_path, actions=(1, 2), subjects=(1, 2), trials=(1,), skip={(2, 2, 1)}
+    )
+    with pytest.warns(MissingRecordingsWarning) as caught:
+        load_utd_mhad(root, modalities=("inertial",))
+    assert {Path(w.filename).name for w in caught} == {Path(__file__).name}

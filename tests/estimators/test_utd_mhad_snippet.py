@@ -1,4 +1,7 @@
-"""The DESIGN.md contract snippet, as written, on the real UTD-MHAD files.
+"""The README's quick-start snippets, as written, on the real UTD-MHAD files.
+
+They are the API contract (the grid search is also in the user guide's
+"Pipelines, grid search and metadata routing", docs/user_guide/distillation.rst).
 
 Only the training lengths are cut (``max_epochs``) so that it runs in CI;
 every call is the snippet's own. The snippet passes no ``random_state``, so
@@ -59,7 +62,7 @@ def test_design_snippet_on_utd_mhad(shared_datasets):
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_raw_window_contract_on_utd_mhad(shared_datasets):
-    """The wearable contract of DESIGN.md: raw windows, encoder inside."""
+    """The README's wearable quick start: raw windows, encoder inside."""
     from vskdlearn import Modalities
 
     root = shared_datasets / "utd_mhad"

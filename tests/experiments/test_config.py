@@ -130,3 +130,32 @@ def test_protocols_are_those_of_the_loaders(tmp_path, monkeypatch, dataset):
         root = builders[dataset](tmp_path / dataset)
         config = ExperimentConfig(dataset=dataset, data_home=str(root))
     assert DATASETS[dataset].load(config).protocols == DATASETS[dataset].protocols
+
+
+@pytest.mark.parametrize(
+    ("teacher", "modalities", "video_size"),
+    [
+        ("depth", ("depth", "inertial"), (120, 160)),
+        ("fusion-depth", ("depth", "inertial", "skeleton"), (120, 160)),
+        ("fusion", ("inertial", "skeleton"), None),
+    ],
+)
+def test_a_teacher_entry_adds_its_loader_options(
+    monkeypatch, teacher, modalities, video_size
+):
+    # The depth teacher crops the body out of its frames: it needs them larger
+    # than the loader's default, and the other teachers must not pay for that.
+    from vskdlearn import datasets
+
+    calls = []
+    monkeypatch.setattr(
+        datasets, "load_utd_mhad", lambda root, **kwargs: calls.append(kwargs)
+    )
+    config = ExperimentConfig(dataset="utd-mhad", data_home="x", teacher=teacher)
+    DATASETS["utd-mhad"].load(config)
+    (kwargs,) = calls
+    assert kwargs["modalities"] == modalities
+    assert kwargs.get("video_size") == video_size
+    assert kwargs["n_frames"] == (32 if video_size else config.n_frames)
+    expected = {"lr": 3e-3, "lr_schedule": "onecycle"} if teacher == "depth" else {}
+    assert DATASETS["utd-mhad"].teachers[teacher].params == expected

@@ -66,8 +66,8 @@ def test_the_table_has_the_paired_gain_column(style):
     header, *body = [line for line in table.splitlines() if "---" not in line]
     assert "Δ vs alone (points)" in header and "accuracy %" in header
     assert "seeds" in header and "CPU ms / window" in header  # kept
-    dask = next(line for line in body if "DASK" in line)
-    assert "+5.0 ± 1.0" in dask and "70.0 ± 4.0" in dask
+    dask_row = next(line for line in body if "DASK" in line)
+    assert "+5.0 ± 1.0" in dask_row and "70.0 ± 4.0" in dask_row
     assert "-0.5 ± 1.5" in next(line for line in body if "KD" in line)
     # Blank for the teacher and for the student alone itself.
     alone = next(line for line in body if "student alone" in line)

@@ -1,12 +1,15 @@
 """The dataset container, resampling on normalised time, and shared checks."""
 
+import inspect
 import os
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions, make_constraint
 
 __all__ = [
     "ActivityDataset",
@@ -18,6 +21,20 @@ __all__ = [
 
 
 NOT_FOUND_AT_ALL = "no file of this recording"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that points a warning at the loader's caller.
+
+    Counts the frames up to the first outside :mod:`vskdlearn.datasets`, so
+    a warning names the user's line however deep in the shared loader steps
+    it is raised.
+    """
+    frame, level = inspect.currentframe().f_back, 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == _HERE:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class MissingRecordingsWarning(UserWarning):
@@ -196,19 +213,35 @@ class ActivityDataset(Bunch):
         return Modalities({n: self[n] for n in names})
 
 
+# Loader arguments, as scikit-learn's constraint objects (what ``validate_params``
+# reads) with the phrase our messages give. A bool satisfies none of them: it
+# is no count, range or option.
+LENGTH = ([Interval(Integral, 1, None, closed="left"), None], "a positive int or None")
+ON_ERROR = ([StrOptions({"raise", "warn"})], "'raise' or 'warn'")
+
+
+def check_arguments(rules, **values):
+    """Check ``values`` against ``rules``: name -> (constraints, phrase).
+
+    Raises ``ValueError("<name> must be <phrase>, got <value>.")`` for the
+    first value that satisfies none of its constraints.
+    """
+    for name, value in values.items():
+        constraints, phrase = rules[name]
+        satisfied = not isinstance(value, (bool, np.bool_)) and any(
+            make_constraint(c).is_satisfied_by(value) for c in constraints
+        )
+        if not satisfied:
+            raise ValueError(f"{name} must be {phrase}, got {value!r}.")
+
+
 def check_on_error(on_error):
-    if on_error not in ("raise", "warn"):
-        raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}.")
+    check_arguments({"on_error": ON_ERROR}, on_error=on_error)
 
 
 def check_length(value, name):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a positive int or None, got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int or None, got {value!r}.")
-    return int(value)
+    check_arguments({name: LENGTH}, **{name: value})
+    return None if value is None else int(value)
 
 
 def check_size(value, name="video_size"):
@@ -275,7 +308,7 @@ def walk(root, dataset, on_error):
         f"{dataset}: cannot read the folder(s)\n{listing(folders)}\nunder {root}; "
         "the recordings in them are left out (listed as missing files).",
         MissingRecordingsWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -439,7 +472,7 @@ def warn_missing(missing, dataset):
         + listing(lines, 50, " (see dataset.missing)")
         + "\nThey are listed in the returned dataset's `missing` table.",
         MissingRecordingsWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

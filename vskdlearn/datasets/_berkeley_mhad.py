@@ -1,38 +1,37 @@
 """Berkeley MHAD: 11 actions, 12 subjects, 5 repetitions; six accelerometers."""
 
+import itertools
 import os
 import re
 import warnings
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
-    ActivityDataset,
     AlignmentFallbackWarning,
     ClippedValuesWarning,
     DatasetFileError,
+    check_arguments,
     check_enough_samples,
     check_length,
     check_modalities,
     check_on_error,
-    check_root,
     check_size,
     clean_times,
     interpolate,
     listing,
-    missing_table,
     read_error,
-    read_recordings,
     resample_on_normalised_time,
     resize_image,
     samples_in_window,
-    stack_or_objects,
+    user_stacklevel,
     walk,
-    warn_missing,
 )
+from ._loader import DatasetLoader, protocol, shared_parameter_docs
 from ._readers import read_large_whitespace_table, read_pgm, read_whitespace_table
 
 __all__ = ["load_berkeley_mhad", "BERKELEY_MHAD_ACTIONS", "BERKELEY_MHAD_SENSORS"]
@@ -70,6 +69,11 @@ OFFICIALLY_ABSENT = frozenset({(4, 8, 5)})
 # into too short a span): the recording is then aligned by normalised time.
 MIN_OVERLAP = 0.8
 HOME_PAGE = "https://tele-immersion.citris-uc.org/berkeley_mhad"
+_CLIP = (
+    [Interval(Real, 0, None, closed="neither"), None],
+    "a positive range in g or None",
+)
+_ALIGN = ([StrOptions({"time_stamps", "normalised"})], "'time_stamps' or 'normalised'")
 _PRUNE = {"camera", "kinect", "audio"}  # per-frame folders: huge, indexed on demand
 _ACC = re.compile(r"^acc_h(\d+)_s(\d+)_a(\d+)_r(\d+)\.txt$")
 _STAMPS = re.compile(r"^time_stamps_img_s(\d+)_a(\d+)_r(\d+)\.txt$")
@@ -171,6 +175,7 @@ def _check_sensors(sensors):
     return sensors
 
 
+@shared_parameter_docs
 def load_berkeley_mhad(
     root,
     modalities=("accelerometer",),
@@ -233,10 +238,7 @@ def load_berkeley_mhad(
         A file that cannot be parsed raises a
         :class:`~vskdlearn.datasets.DatasetFileError` naming it, or with
         ``"warn"`` its recording is left out and reported.
-    cache : bool or path-like, default=False
-        Keep the parsed arrays on disk (see :func:`load_utd_mhad`).
-    data_home : str or path-like, optional
-        See :func:`~vskdlearn.datasets.get_data_home`.
+    {cache_and_data_home}
 
     Returns
     -------
@@ -266,145 +268,141 @@ def load_berkeley_mhad(
     >>> data.accelerometer.shape  # doctest: +SKIP
     (659, 3, 128)
     """
-    root = check_root(
-        root,
-        "Berkeley MHAD",
-        "the release's Accelerometer/ShimmerNN/acc_hNN_sSS_aAA_rRR.txt files (and "
-        f"Camera/, Mocap/), see {HOME_PAGE}",
-    )
-    modalities = check_modalities(
-        modalities, ("accelerometer", "video", "mocap"), "Berkeley MHAD"
-    )
-    sensors = _check_sensors(sensors)
-    n_timestamps = check_length(n_timestamps, "n_timestamps")
-    n_frames = check_length(n_frames, "n_frames")
-    video_size = check_size(video_size)
-    camera = _check_camera(camera)
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip must be a positive range in g or None, got {clip!r}.")
-    if align not in ("time_stamps", "normalised"):
-        raise ValueError(f"align must be 'time_stamps' or 'normalised', got {align!r}.")
-    check_on_error(on_error)
-
-    index = _index(root, on_error)
-    _check_present(root, index, modalities, sensors, camera)
-
-    missing, keys, files = [], [], []
-    for subject in range(1, N_SUBJECTS + 1):
-        for action in range(1, N_ACTIONS + 1):
-            for repetition in range(1, N_REPETITIONS + 1):
-                key = (subject, action, repetition)
-                needed, absent = _files_for(
-                    root, index, key, modalities, sensors, camera
-                )
-                if not absent:
-                    keys.append(key)
-                    files.extend(needed)
-                    continue
-                official = key in OFFICIALLY_ABSENT
-                by_modality = {}
-                for modality, what in absent:
-                    by_modality.setdefault(modality, []).append(what)
-                # An image time stamp file shows the recording was made.
-                nothing = not needed and key not in index["stamps"]
-                for modality, what in by_modality.items():
-                    if official:
-                        reason = "absent from the official release"
-                    elif nothing:
-                        reason = NOT_FOUND_AT_ALL
-                    else:
-                        unreadable = [w for w in what if w.startswith("unreadable")]
-                        not_found = [w for w in what if w not in unreadable]
-                        reason = "; ".join(
-                            (
-                                ["file not found: " + ", ".join(not_found)]
-                                if not_found
-                                else []
-                            )
-                            + unreadable
-                        )
-                    missing.append(
-                        {
-                            "recording": _name(key),
-                            "modality": modality,
-                            "reason": reason,
-                            "official": official,
-                        }
-                    )
-
     options = {
-        "modalities": modalities,
-        "sensors": sensors,
-        "n_timestamps": n_timestamps,
-        "n_frames": n_frames,
-        "camera": camera,
-        "video_size": video_size,
+        "modalities": check_modalities(
+            modalities, ("accelerometer", "video", "mocap"), "Berkeley MHAD"
+        ),
+        "sensors": _check_sensors(sensors),
+        "n_timestamps": check_length(n_timestamps, "n_timestamps"),
+        "n_frames": check_length(n_frames, "n_frames"),
+        "camera": _check_camera(camera),
+        "video_size": check_size(video_size),
         "clip": clip,
         "align": align,
         "on_error": on_error,
     }
-    settings = dict(options, root=root)
-
-    def build():
-        return _read_all(index, keys, settings)
-
-    cache_dir = _cache.resolve_cache_dir(cache, data_home)
-    arrays, frame, extra = _cache.cached(
-        "berkeley_mhad", options, files, cache_dir, build
+    check_arguments({"clip": _CLIP, "align": _ALIGN}, clip=clip, align=align)
+    check_on_error(on_error)
+    return _BerkeleyMHAD(options, cache=cache, data_home=data_home).load(
+        root, options["modalities"]
     )
-    missing.extend(extra.get("unreadable", []))
-    missing = missing_table(missing)
-    warn_missing(missing, "Berkeley MHAD")
-    # From the frame, not while parsing: a load from the cache warns too.
-    _warn_clipped(frame, clip)
-    if align == "time_stamps":
-        _warn_fallback(frame)
 
-    dtypes = {"accelerometer": np.float32, "video": np.uint8, "mocap": np.float32}
-    data = {
-        name: stack_or_objects(
-            list(arrays[name]),
-            dtypes[name],
-            ragged=(n_timestamps if name == "accelerometer" else n_frames) is None,
+
+class _BerkeleyMHAD(DatasetLoader):
+    title, name, descr = "Berkeley MHAD", "berkeley_mhad", DESCR
+    array_names = ("accelerometer", "video", "mocap")
+    root_hint = (
+        "the release's Accelerometer/ShimmerNN/acc_hNN_sSS_aAA_rRR.txt files (and "
+        f"Camera/, Mocap/), see {HOME_PAGE}"
+    )
+
+    def recording_name(self, key):
+        return _name(key)
+
+    def index(self, root):
+        index = _index(root, self.options["on_error"])
+        _check_present(root, index, *self._wanted())
+        return index
+
+    def _wanted(self):
+        return (
+            self.options["modalities"],
+            self.options["sensors"],
+            self.options["camera"],
         )
-        for name in modalities
-    }
-    channel_names = {
-        "accelerometer": [
-            f"h{s:02d} ({BERKELEY_MHAD_SENSORS[s]}) {axis}"
-            for s in sensors
-            for axis in "xyz"
-        ],
-        "video": ["grey"],
-    }
-    units = {
-        "accelerometer": "g",
-        "video": "grey level, 0-255",
-        "mocap": "as recorded",
-    }
-    return ActivityDataset(
-        name="berkeley_mhad",
-        **data,
-        target=frame["action"].to_numpy(dtype=np.int64) - 1,
-        target_names=np.array(BERKELEY_MHAD_ACTIONS),
-        subject=frame["subject"].to_numpy(dtype=np.int64),
-        repetition=frame["repetition"].to_numpy(dtype=np.int64),
-        sensor_locations={f"h{s:02d}": BERKELEY_MHAD_SENSORS[s] for s in sensors},
-        frame=frame,
-        missing=missing,
-        modality_names=modalities,
-        units={k: v for k, v in units.items() if k in modalities},
-        channel_names={k: v for k, v in channel_names.items() if k in modalities},
-        DESCR=DESCR,
-        protocol_rules={
-            "cross_subject": {
-                "factor": "subject",
-                "train": tuple(range(1, 8)),
-                "test": tuple(range(8, 13)),
-                "description": "subjects 1-7 train, 8-12 test (Ofli et al., 2013)",
+
+    def recordings(self, index):
+        keys, files, missing = [], [], []
+        for key in itertools.product(
+            range(1, N_SUBJECTS + 1),
+            range(1, N_ACTIONS + 1),
+            range(1, N_REPETITIONS + 1),
+        ):
+            needed, absent = _files_for(self.root, index, key, *self._wanted())
+            if absent:
+                missing.extend(_missing_rows(key, needed, absent, index))
+            else:
+                keys.append(key)
+                files.extend(needed)
+        return keys, files, missing
+
+    def read(self, index, key):
+        return _read_recording(index, key, dict(self.options, root=self.root))
+
+    def check_frame(self, frame):
+        _warn_clipped(frame, self.options["clip"])
+        if self.options["align"] == "time_stamps":
+            _warn_fallback(frame)
+
+    def units(self):
+        return {
+            "accelerometer": "g",
+            "video": "grey level, 0-255",
+            "mocap": "as recorded",
+        }
+
+    def channel_names(self):
+        sensors = self.options["sensors"]
+        return {
+            "accelerometer": [
+                f"h{s:02d} ({BERKELEY_MHAD_SENSORS[s]}) {axis}"
+                for s in sensors
+                for axis in "xyz"
+            ],
+            "video": ["grey"],
+        }
+
+    def describe(self, frame):
+        sensors = self.options["sensors"]
+        return {
+            "target": frame["action"].to_numpy(dtype=np.int64) - 1,
+            "target_names": np.array(BERKELEY_MHAD_ACTIONS),
+            "subject": frame["subject"].to_numpy(dtype=np.int64),
+            "repetition": frame["repetition"].to_numpy(dtype=np.int64),
+            "sensor_locations": {
+                f"h{s:02d}": BERKELEY_MHAD_SENSORS[s] for s in sensors
+            },
+        }
+
+    def protocols(self):
+        return {
+            "cross_subject": protocol(
+                "subject",
+                range(1, 8),
+                range(8, 13),
+                "subjects 1-7 train, 8-12 test (Ofli et al., 2013)",
+            )
+        }
+
+
+def _missing_rows(key, needed, absent, index):
+    """Rows of the missing table for a recording with ``absent`` files."""
+    official = key in OFFICIALLY_ABSENT
+    by_modality = {}
+    for modality, what in absent:
+        by_modality.setdefault(modality, []).append(what)
+    # An image time stamp file shows the recording was made.
+    nothing = not needed and key not in index["stamps"]
+    rows = []
+    for modality, what in by_modality.items():
+        if official:
+            reason = "absent from the official release"
+        elif nothing:
+            reason = NOT_FOUND_AT_ALL
+        else:
+            unreadable = [w for w in what if w.startswith("unreadable")]
+            not_found = [w for w in what if w not in unreadable]
+            found = ["file not found: " + ", ".join(not_found)] if not_found else []
+            reason = "; ".join(found + unreadable)
+        rows.append(
+            {
+                "recording": _name(key),
+                "modality": modality,
+                "reason": reason,
+                "official": official,
             }
-        },
-    )
+        )
+    return rows
 
 
 def _warn_clipped(frame, clip):
@@ -422,7 +420,7 @@ def _warn_clipped(frame, clip):
         )
         + '\nclip=None keeps them; frame["n_clipped"] counts them per recording.',
         ClippedValuesWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -439,7 +437,7 @@ def _warn_fallback(frame):
         + listing(fallback)
         + '\nframe["alignment"] says how each recording was aligned.',
         AlignmentFallbackWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -557,18 +555,7 @@ def _read_mocap(path):
     return times, markers, n_occluded
 
 
-def _read_all(index, keys, settings):
-    return read_recordings(
-        keys,
-        lambda key: _read_recording(index, key, settings),
-        _name,
-        ("accelerometer", "video", "mocap"),
-        settings["on_error"],
-    )
-
-
 def _read_recording(index, key, settings):
-    modalities = settings["modalities"]
     subject, action, repetition = key
     row = {
         "recording": _name(key),
@@ -577,7 +564,36 @@ def _read_recording(index, key, settings):
         "action_name": BERKELEY_MHAD_ACTIONS[action - 1],
         "repetition": repetition,
     }
-    streams = []  # (modality, times or None, values with time on axis 0)
+    streams, stamps = _read_streams(index, key, settings, row)
+    window = _window(streams, stamps) if settings["align"] == "time_stamps" else None
+    row["alignment"] = "time stamps" if window is not None else "normalised time"
+    parsed = _accelerometer(streams, window, settings["n_timestamps"], row)
+    n_frames = settings["n_frames"]
+    for name, times, values in streams:
+        if name == "mocap":
+            length = n_frames or samples_in_window(times, window, len(values))
+            parsed["mocap"] = _resample(values, times, length, window, "linear")
+        elif name == "video":
+            length = n_frames or samples_in_window(times, window, len(values))
+            picks = _resample(
+                np.arange(len(values)), times, length, window, "nearest"
+            ).astype(int)
+            frames = [_read_frame(values[i], settings["video_size"]) for i in picks]
+            parsed["video"] = np.stack(frames)[:, None]
+    row["path_accelerometer"] = (
+        ";".join(str(index["acc"][key][s]) for s in settings["sensors"])
+        if "accelerometer" in parsed
+        else ""
+    )
+    row["path_time_stamps"] = str(index["stamps"].get(key, ""))
+    return parsed, row
+
+
+def _read_streams(index, key, settings, row):
+    """``(modality, times or None, values with time on axis 0)`` per stream,
+    and the image time stamps (or None); the counts go into ``row``."""
+    modalities = settings["modalities"]
+    streams = []
     if "accelerometer" in modalities:
         clipped = 0
         for sensor in settings["sensors"]:
@@ -595,7 +611,6 @@ def _read_recording(index, key, settings):
         streams.append(("mocap", times, markers))
         row["n_mocap_frames"] = len(markers)
         row["n_mocap_occluded"] = n_occluded
-    images = None
     if "video" in modalities:
         folder = _camera_folder(settings["root"], settings["camera"], key)
         images = sorted(folder.glob("*.pgm"))
@@ -604,49 +619,31 @@ def _read_recording(index, key, settings):
         streams.append(("video", times, images))
         row["n_video_frames"] = len(images)
         row["path_video"] = str(folder)
+    return streams, stamps
 
-    window = _window(streams, stamps) if settings["align"] == "time_stamps" else None
-    row["alignment"] = "time stamps" if window is not None else "normalised time"
-    n_timestamps, n_frames = settings["n_timestamps"], settings["n_frames"]
 
-    parsed = {}
+def _accelerometer(streams, window, n_timestamps, row):
+    """``{"accelerometer": (3 * n_sensors, length)}``, or ``{}`` without one."""
     sensors = [values for name, _, values in streams if name == "accelerometer"]
     acc_times = [times for name, times, _ in streams if name == "accelerometer"]
-    if sensors:
-        if n_timestamps is None:
-            counts = [
-                len(t)
-                if window is None
-                else int(((t >= window[0]) & (t <= window[1])).sum())
-                for t in acc_times
-            ]
-            length = max(int(np.median(counts)), 2)
-        else:
-            length = n_timestamps
-        channels = [
-            _resample(values, times, length, window, "linear")
-            for values, times in zip(sensors, acc_times, strict=True)
+    if not sensors:
+        return {}
+    if n_timestamps is None:
+        counts = [
+            len(t)
+            if window is None
+            else int(((t >= window[0]) & (t <= window[1])).sum())
+            for t in acc_times
         ]
-        parsed["accelerometer"] = np.concatenate(channels, axis=1).T
-        row["n_accelerometer_samples"] = int(np.median([len(s) for s in sensors]))
-    for name, times, values in streams:
-        if name == "mocap":
-            length = n_frames or samples_in_window(times, window, len(values))
-            parsed["mocap"] = _resample(values, times, length, window, "linear")
-        elif name == "video":
-            length = n_frames or samples_in_window(times, window, len(values))
-            picks = _resample(
-                np.arange(len(values)), times, length, window, "nearest"
-            ).astype(int)
-            frames = [_read_frame(values[i], settings["video_size"]) for i in picks]
-            parsed["video"] = np.stack(frames)[:, None]
-    row["path_accelerometer"] = (
-        ";".join(str(index["acc"][key][s]) for s in settings["sensors"])
-        if sensors
-        else ""
-    )
-    row["path_time_stamps"] = str(index["stamps"].get(key, ""))
-    return parsed, row
+        length = max(int(np.median(counts)), 2)
+    else:
+        length = n_timestamps
+    channels = [
+        _resample(values, times, length, window, "linear")
+        for values, times in zip(sensors, acc_times, strict=True)
+    ]
+    row["n_accelerometer_samples"] = int(np.median([len(s) for s in sensors]))
+    return {"accelerometer": np.concatenate(channels, axis=1).T}
 
 
 def _read_frame(path, size):

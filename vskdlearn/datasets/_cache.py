@@ -21,6 +21,7 @@ import pandas as pd
 
 import vskdlearn
 
+from ._base import user_stacklevel
 from ._fetch import get_data_home
 
 CACHE_FORMAT = 1
@@ -139,6 +140,6 @@ def cached(loader, options, files, cache_dir, build):
         warnings.warn(
             f"Could not write the dataset cache {path} ({exc}); the data was "
             "loaded but will be parsed again next time.",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return result

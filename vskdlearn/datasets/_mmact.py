@@ -2,28 +2,26 @@
 
 import re
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from . import _cache
 from ._base import (
-    ActivityDataset,
+    check_arguments,
     check_length,
     check_modalities,
     check_on_error,
-    check_root,
     check_size,
     interpolate,
     listing,
-    missing_table,
-    read_recordings,
     resample_on_normalised_time,
     samples_in_window,
-    stack_or_objects,
+    user_stacklevel,
     walk,
-    warn_missing,
 )
+from ._loader import DatasetLoader, protocol, shared_parameter_docs
 from ._readers import _import_av, read_mmact_csv, read_video
 
 __all__ = ["load_mmact", "MMACT_ACTIONS"]
@@ -81,6 +79,8 @@ _VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv"}
 STANDARD_GRAVITY = 9.80665  # m/s^2 per g
 HOME_PAGE = "https://mmact19.github.io/2019/"
 MIN_OVERLAP = 0.8
+_UNITS = ([StrOptions({"g", "m/s^2"})], "'g' or 'm/s^2'")
+_CAMERA = ([Interval(Integral, None, None, closed="neither")], "a camera number (1..4)")
 
 DESCR = f"""MMAct (a large-scale dataset for cross modal human action understanding)
 =====================================================================
@@ -158,7 +158,7 @@ def _index(root, on_error):
             f"MMAct: {len(duplicates)} clip(s) appear twice under names that differ "
             "only in capitalisation or separators; the first was kept:\n"
             + listing(f"kept {a}, ignored {b}" for a, b in duplicates),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     if misplaced:
         # Without this, a misplaced archive would only look like missing clips.
@@ -166,11 +166,12 @@ def _index(root, on_error):
             f"MMAct: {len(misplaced)} CSV file(s) under a sensor folder were "
             "ignored: clips are read only from <sensor folder>/subjectN/sceneM/"
             "sessionK/<action>.csv:\n" + listing(misplaced),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return index, videos
 
 
+@shared_parameter_docs
 def load_mmact(
     root,
     modalities=("acc_phone", "acc_watch", "gyroscope", "orientation"),
@@ -214,10 +215,7 @@ def load_mmact(
         A clip that cannot be parsed (empty file, short row, bad time stamp)
         raises a :class:`~vskdlearn.datasets.DatasetFileError` naming it, or
         is left out and reported with ``"warn"``.
-    cache : bool or path-like, default=False
-        Keep the parsed arrays on disk (see :func:`load_utd_mhad`).
-    data_home : str or path-like, optional
-        See :func:`~vskdlearn.datasets.get_data_home`.
+    {cache_and_data_home}
 
     Returns
     -------
@@ -261,139 +259,159 @@ def load_mmact(
     >>> data = load_mmact("~/data/MMAct", modalities=("acc_watch",))  # doctest: +SKIP
     >>> train, test = data.split("cross_subject")  # doctest: +SKIP
     """
-    root = check_root(
-        root,
-        "MMAct",
-        "the authors' acc_phone_clip/, acc_watch_clip/, gyro_clip/, "
-        f"orientation_clip/ folders (access needs the authors' agreement: {HOME_PAGE})",
-    )
-    modalities = check_modalities(modalities, (*_SOURCES, "video"), "MMAct")
-    n_timestamps = check_length(n_timestamps, "n_timestamps")
-    n_frames = check_length(n_frames, "n_frames")
-    video_size = check_size(video_size)
+    options = {
+        "modalities": check_modalities(modalities, (*_SOURCES, "video"), "MMAct"),
+        "n_timestamps": check_length(n_timestamps, "n_timestamps"),
+        "n_frames": check_length(n_frames, "n_frames"),
+        "camera": camera,
+        "video_size": check_size(video_size),
+        "on_error": on_error,
+    }
     check_on_error(on_error)
-    if accelerometer_units not in ("g", "m/s^2"):
-        raise ValueError(
-            f"accelerometer_units must be 'g' or 'm/s^2', got {accelerometer_units!r}."
-        )
-    if isinstance(camera, bool) or not isinstance(camera, (int, np.integer)):
-        raise ValueError(f"camera must be a camera number (1..4), got {camera!r}.")
+    check_arguments(
+        {"accelerometer_units": _UNITS, "camera": _CAMERA},
+        accelerometer_units=accelerometer_units,
+        camera=camera,
+    )
+    options["camera"] = int(camera)
+    return _MMAct(options, accelerometer_units, cache=cache, data_home=data_home).load(
+        root, options["modalities"]
+    )
 
-    if "video" in modalities:
-        _import_av()  # say what to install before reading anything
-    index, videos = _index(root, on_error)
-    slots = {m: index[m] for m in modalities if m in _SOURCES}
-    if "video" in modalities:
-        slots["video"] = videos.get(int(camera), {})
-    for modality, slot in slots.items():
-        if not slot:
-            raise FileNotFoundError(_expected_message(root, modality, camera, videos))
 
-    all_keys = sorted(set().union(*(slot.keys() for slot in slots.values())))
-    keys, missing = [], []
-    for key in all_keys:
-        absent = [m for m, slot in slots.items() if key not in slot]
-        if not absent:
-            keys.append(key)
-            continue
-        for modality in absent:
-            missing.append(
+class _MMAct(DatasetLoader):
+    title, name, descr = "MMAct", "mmact", DESCR
+    root_hint = (
+        "the authors' acc_phone_clip/, acc_watch_clip/, gyro_clip/, "
+        f"orientation_clip/ folders (access needs the authors' agreement: {HOME_PAGE})"
+    )
+
+    def __init__(self, options, accelerometer_units, **kwargs):
+        super().__init__(options, **kwargs)
+        self.accelerometer_units = accelerometer_units
+        self.target_names = np.array(MMACT_ACTIONS)
+        self.array_names = ()
+
+    def recording_name(self, key):
+        return _name(key)
+
+    def index(self, root):
+        """The clips of each requested modality: modality -> {key: path}."""
+        modalities, camera = self.options["modalities"], self.options["camera"]
+        if "video" in modalities:
+            _import_av()  # say what to install before reading anything
+        index, videos = _index(root, self.options["on_error"])
+        slots = {m: index[m] for m in modalities if m in _SOURCES}
+        if "video" in modalities:
+            slots["video"] = videos.get(camera, {})
+        for modality, slot in slots.items():
+            if not slot:
+                raise FileNotFoundError(
+                    _expected_message(root, modality, camera, videos)
+                )
+        self.array_names = tuple(slots)
+        return slots
+
+    def recordings(self, slots):
+        all_keys = sorted(set().union(*(slot.keys() for slot in slots.values())))
+        keys, missing = [], []
+        for key in all_keys:
+            absent = [m for m, slot in slots.items() if key not in slot]
+            if not absent:
+                keys.append(key)
+                continue
+            missing.extend(
                 {
                     "recording": _name(key),
                     "modality": modality,
                     "reason": "file not found (other modalities of this clip exist)",
                     "official": False,
                 }
+                for modality in absent
             )
+        self.target_names = _target_names(keys)
+        position = {name: i for i, name in enumerate(self.target_names)}
+        keys.sort(key=lambda k: (k[0], k[1], k[2], position[k[3]]))
+        files = [slots[m][key] for key in keys for m in slots]
+        return keys, files, missing
 
+    def read(self, slots, key):
+        return _read_clip(slots, key, self.options)
+
+    def attributes(self, arrays, modalities):
+        data = {}
+        accelerometers = [m for m in ("acc_phone", "acc_watch") if m in modalities]
+        scale = 1.0 / STANDARD_GRAVITY if self.accelerometer_units == "g" else 1.0
+        if accelerometers:
+            parts = [list(arrays[m]) for m in accelerometers]
+            data["accelerometer"] = [
+                np.concatenate(p, axis=0) * scale for p in zip(*parts, strict=True)
+            ]
+        for modality in ("gyroscope", "orientation", "video"):
+            if modality in modalities:
+                data[modality] = arrays[modality]
+        return data
+
+    def units(self):
+        return {
+            "accelerometer": self.accelerometer_units,
+            "gyroscope": "as recorded",
+            "orientation": "as recorded",
+            "video": "RGB, 0-255",
+        }
+
+    def channel_names(self):
+        modalities = self.options["modalities"]
+        accelerometers = [m for m in ("acc_phone", "acc_watch") if m in modalities]
+        return {
+            "accelerometer": [
+                f"{m.split('_')[1]} {axis}" for m in accelerometers for axis in "xyz"
+            ],
+            "gyroscope": ["x", "y", "z"],
+            "orientation": ["x", "y", "z"],
+            "video": ["red", "green", "blue"],
+        }
+
+    def describe(self, frame):
+        position = {name: i for i, name in enumerate(self.target_names)}
+        target = [position[a] for a in frame["action_name"]]
+        return {
+            "target": np.array(target, dtype=np.int64),
+            "target_names": self.target_names,
+            "subject": frame["subject"].to_numpy(dtype=np.int64),
+            "scene": frame["scene"].to_numpy(dtype=np.int64),
+            "session": frame["session"].to_numpy(dtype=np.int64),
+        }
+
+    def protocols(self):
+        return {
+            "cross_subject": protocol(
+                "subject",
+                range(1, 17),
+                range(17, 21),
+                "subjects 1-16 train, 17-20 test (Kong et al., 2019)",
+            ),
+            "cross_scene": protocol(
+                "scene",
+                (1, 3, 4),
+                (2,),
+                "scene 2 (occlusion, by our reading of Kong et al., 2019) test, "
+                "scenes 1, 3, 4 train",
+            ),
+        }
+
+
+def _target_names(keys):
+    """The known action names, then any other found (with a warning)."""
     found_actions = sorted({key[3] for key in keys})
     unknown = [a for a in found_actions if a not in MMACT_ACTIONS]
     if unknown:
         warnings.warn(
             f"MMAct: action names not among the 35 known ones, appended to "
             f"target_names: {unknown}",
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
-    target_names = np.array(MMACT_ACTIONS + tuple(unknown))
-    position = {name: i for i, name in enumerate(target_names)}
-    keys.sort(key=lambda k: (k[0], k[1], k[2], position[k[3]]))
-
-    files = [slots[m][key] for key in keys for m in slots]
-    options = {
-        "modalities": modalities,
-        "n_timestamps": n_timestamps,
-        "n_frames": n_frames,
-        "camera": int(camera),
-        "video_size": video_size,
-        "on_error": on_error,
-    }
-
-    def build():
-        return _read_all(slots, keys, options)
-
-    cache_dir = _cache.resolve_cache_dir(cache, data_home)
-    arrays, frame, extra = _cache.cached("mmact", options, files, cache_dir, build)
-    missing.extend(extra.get("unreadable", []))
-    missing = missing_table(missing)
-    warn_missing(missing, "MMAct")
-
-    data, channel_names, units = {}, {}, {}
-    accelerometers = [m for m in ("acc_phone", "acc_watch") if m in modalities]
-    scale = 1.0 / STANDARD_GRAVITY if accelerometer_units == "g" else 1.0
-    if accelerometers:
-        parts = [list(arrays[m]) for m in accelerometers]
-        stacked = [np.concatenate(p, axis=0) * scale for p in zip(*parts, strict=True)]
-        data["accelerometer"] = stack_or_objects(
-            stacked, np.float32, ragged=n_timestamps is None
-        )
-        channel_names["accelerometer"] = [
-            f"{m.split('_')[1]} {axis}" for m in accelerometers for axis in "xyz"
-        ]
-        units["accelerometer"] = accelerometer_units
-    for modality in ("gyroscope", "orientation"):
-        if modality in modalities:
-            data[modality] = stack_or_objects(
-                list(arrays[modality]), np.float32, ragged=n_timestamps is None
-            )
-            channel_names[modality] = ["x", "y", "z"]
-            units[modality] = "as recorded"
-    if "video" in modalities:
-        data["video"] = stack_or_objects(
-            list(arrays["video"]), np.uint8, ragged=n_frames is None
-        )
-        channel_names["video"] = ["red", "green", "blue"]
-        units["video"] = "RGB, 0-255"
-    target = np.array([position[a] for a in frame["action_name"]], dtype=np.int64)
-    return ActivityDataset(
-        name="mmact",
-        **data,
-        target=target,
-        target_names=target_names,
-        subject=frame["subject"].to_numpy(dtype=np.int64),
-        scene=frame["scene"].to_numpy(dtype=np.int64),
-        session=frame["session"].to_numpy(dtype=np.int64),
-        frame=frame,
-        missing=missing,
-        modality_names=tuple(data),
-        units=units,
-        channel_names=channel_names,
-        DESCR=DESCR,
-        protocol_rules={
-            "cross_subject": {
-                "factor": "subject",
-                "train": tuple(range(1, 17)),
-                "test": tuple(range(17, 21)),
-                "description": "subjects 1-16 train, 17-20 test (Kong et al., 2019)",
-            },
-            "cross_scene": {
-                "factor": "scene",
-                "train": (1, 3, 4),
-                "test": (2,),
-                "description": "scene 2 (occlusion, by our reading of Kong et al., "
-                "2019) test, scenes 1, 3, 4 train",
-            },
-        },
-    )
+    return np.array(MMACT_ACTIONS + tuple(unknown))
 
 
 def _name(key):
@@ -416,16 +434,6 @@ def _expected_message(root, modality, camera, videos):
         f"{root / folder / 'subject1' / 'scene1' / 'session1'}/<action>.csv (the "
         f"authors' {folder} archive). MMAct access needs the authors' agreement "
         f"({HOME_PAGE})."
-    )
-
-
-def _read_all(slots, keys, options):
-    return read_recordings(
-        keys,
-        lambda key: _read_clip(slots, key, options),
-        _name,
-        tuple(slots),
-        options["on_error"],
     )
 
 

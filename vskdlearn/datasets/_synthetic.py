@@ -1,17 +1,23 @@
 """Synthetic paired recordings: one body motion seen by a camera and a watch."""
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 
+from .._modality_kinds import MODALITY_KINDS, kind_named
 from ._base import (
     ActivityDataset,
+    check_arguments,
     check_length,
     interpolate,
     missing_table,
     resample_on_normalised_time,
     stack_or_objects,
 )
+from ._loader import protocol
 from ._utd_mhad import UTD_MHAD_JOINTS
 
 __all__ = ["make_multimodal_activities", "SYNTHETIC_ACTIVITIES"]
@@ -206,67 +212,83 @@ def _motion(activity, t, subject, take, coupling):
         "right_leg": (zeros.copy(), zeros.copy()),
     }
     pattern, context = divmod(activity, 2)
-    if pattern == 0:  # wave: arm out to the side, forearm swinging overhead
-        f = 2.2 * phase
-        m["right_arm"] = (
-            np.deg2rad(10.0) + zeros,
-            np.deg2rad(95.0) + np.deg2rad(8.0) * amp * np.sin(f),
-            np.deg2rad(75.0) + np.deg2rad(28.0) * amp * np.sin(f + 0.4),
-            _UP,
-        )
-        if context:  # march in place: alternate knees, the pelvis bobs per step
-            step = 0.6 * phase
-            lift = np.deg2rad(55.0) * amp
-            left = lift * _smooth_positive(np.sin(step))
-            right = lift * _smooth_positive(-np.sin(step))
-            m["left_leg"] = (left, 1.7 * left)
-            m["right_leg"] = (right, 1.7 * right)
-            m["root"][:, 1] += 0.03 * coupling * amp * (1 - np.cos(2 * step)) / 2
-            # ... and shifts the weight from foot to foot.
-            m["root"][:, 0] += 0.015 * coupling * amp * np.sin(step)
-    elif pattern == 1:  # circle drawn in front of the body
-        f = 0.9 * phase
-        m["right_arm"] = (
-            np.deg2rad(65.0) + np.deg2rad(28.0) * amp * np.sin(f),
-            np.deg2rad(20.0) + np.deg2rad(25.0) * amp * np.cos(f),
-            np.deg2rad(20.0) + zeros,
-            _UP,
-        )
-        if context:  # the left arm mirrors it; the trunk twists with each sweep
-            m["left_arm"] = m["right_arm"]
-            m["yaw"] = m["yaw"] + np.deg2rad(3.0) * coupling * np.sin(2 * f + 1.0)
-    elif pattern == 2:  # punch forwards from the chin
-        f = 1.1 * phase
-        reach = ((1 - np.cos(f)) / 2) ** 2
-        m["right_arm"] = (
-            np.deg2rad(40.0) + np.deg2rad(45.0) * amp * reach,
-            np.deg2rad(12.0) + zeros,
-            np.deg2rad(115.0) * (1 - 0.85 * amp * reach),
-            _UP,
-        )
-        if context:  # the left arm punches in turn; shoulders rotate
-            other = ((1 + np.cos(f)) / 2) ** 2
-            m["left_arm"] = (
-                np.deg2rad(40.0) + np.deg2rad(45.0) * amp * other,
-                np.deg2rad(12.0) + zeros,
-                np.deg2rad(115.0) * (1 - 0.85 * amp * other),
-                _UP,
-            )
-            m["yaw"] = m["yaw"] + np.deg2rad(5.0) * coupling * (reach - other)
-    else:  # arm curl with the elbow at the side
-        f = 0.7 * phase
-        m["right_arm"] = (
-            np.deg2rad(5.0) + zeros,
-            np.deg2rad(6.0) + zeros,
-            np.deg2rad(15.0) + np.deg2rad(110.0) * amp * (1 - np.cos(f)) / 2,
-            _FORWARD,
-        )
-        if context:  # slow squats: the pelvis drops, the trunk leans a little
-            depth = np.deg2rad(30.0) * amp * (1 - np.cos(0.25 * phase)) / 2
-            m["left_leg"] = (depth, 2 * depth)
-            m["right_leg"] = (depth, 2 * depth)
-            m["pitch"] = np.deg2rad(5.0) * coupling * depth / np.deg2rad(30.0)
+    _PATTERNS[pattern](m, phase, amp, zeros, coupling, context)
     return m
+
+
+def _wave(m, phase, amp, zeros, coupling, context):
+    """Arm out to the side, forearm swinging overhead."""
+    f = 2.2 * phase
+    m["right_arm"] = (
+        np.deg2rad(10.0) + zeros,
+        np.deg2rad(95.0) + np.deg2rad(8.0) * amp * np.sin(f),
+        np.deg2rad(75.0) + np.deg2rad(28.0) * amp * np.sin(f + 0.4),
+        _UP,
+    )
+    if context:  # march in place: alternate knees, the pelvis bobs per step
+        step = 0.6 * phase
+        lift = np.deg2rad(55.0) * amp
+        left = lift * _smooth_positive(np.sin(step))
+        right = lift * _smooth_positive(-np.sin(step))
+        m["left_leg"] = (left, 1.7 * left)
+        m["right_leg"] = (right, 1.7 * right)
+        m["root"][:, 1] += 0.03 * coupling * amp * (1 - np.cos(2 * step)) / 2
+        # ... and shifts the weight from foot to foot.
+        m["root"][:, 0] += 0.015 * coupling * amp * np.sin(step)
+
+
+def _circle(m, phase, amp, zeros, coupling, context):
+    """A circle drawn in front of the body."""
+    f = 0.9 * phase
+    m["right_arm"] = (
+        np.deg2rad(65.0) + np.deg2rad(28.0) * amp * np.sin(f),
+        np.deg2rad(20.0) + np.deg2rad(25.0) * amp * np.cos(f),
+        np.deg2rad(20.0) + zeros,
+        _UP,
+    )
+    if context:  # the left arm mirrors it; the trunk twists with each sweep
+        m["left_arm"] = m["right_arm"]
+        m["yaw"] = m["yaw"] + np.deg2rad(3.0) * coupling * np.sin(2 * f + 1.0)
+
+
+def _punch_arm(amp, reach, zeros):
+    return (
+        np.deg2rad(40.0) + np.deg2rad(45.0) * amp * reach,
+        np.deg2rad(12.0) + zeros,
+        np.deg2rad(115.0) * (1 - 0.85 * amp * reach),
+        _UP,
+    )
+
+
+def _punch(m, phase, amp, zeros, coupling, context):
+    """A punch forwards from the chin."""
+    f = 1.1 * phase
+    reach = ((1 - np.cos(f)) / 2) ** 2
+    m["right_arm"] = _punch_arm(amp, reach, zeros)
+    if context:  # the left arm punches in turn; shoulders rotate
+        other = ((1 + np.cos(f)) / 2) ** 2
+        m["left_arm"] = _punch_arm(amp, other, zeros)
+        m["yaw"] = m["yaw"] + np.deg2rad(5.0) * coupling * (reach - other)
+
+
+def _curl(m, phase, amp, zeros, coupling, context):
+    """An arm curl with the elbow at the side."""
+    f = 0.7 * phase
+    m["right_arm"] = (
+        np.deg2rad(5.0) + zeros,
+        np.deg2rad(6.0) + zeros,
+        np.deg2rad(15.0) + np.deg2rad(110.0) * amp * (1 - np.cos(f)) / 2,
+        _FORWARD,
+    )
+    if context:  # slow squats: the pelvis drops, the trunk leans a little
+        depth = np.deg2rad(30.0) * amp * (1 - np.cos(0.25 * phase)) / 2
+        m["left_leg"] = (depth, 2 * depth)
+        m["right_leg"] = (depth, 2 * depth)
+        m["pitch"] = np.deg2rad(5.0) * coupling * depth / np.deg2rad(30.0)
+
+
+# Activities 2k and 2k + 1 share the right-arm pattern k.
+_PATTERNS = (_wave, _circle, _punch, _curl)
 
 
 def _pose(activity, t, subject, take, coupling):
@@ -515,42 +537,34 @@ def make_multimodal_activities(
     >>> np.unique(data.subject[train]).tolist(), np.unique(data.subject[test]).tolist()
     ([1], [2])
     """
-    for name, value, low in (
-        ("n_subjects", n_subjects, 2),
-        ("n_recordings", n_recordings, 1),
-        ("image_size", image_size, 8),
-    ):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, np.integer))
-            or value < low
-        ):
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-    if (
-        isinstance(n_classes, bool)
-        or not isinstance(n_classes, (int, np.integer))
-        or not 2 <= n_classes <= len(SYNTHETIC_ACTIVITIES)
-    ):
-        raise ValueError(
-            f"n_classes must be an int between 2 and {len(SYNTHETIC_ACTIVITIES)}, "
-            f"got {n_classes!r}."
-        )
+    check_arguments(
+        _ARGUMENTS,
+        n_subjects=n_subjects,
+        n_recordings=n_recordings,
+        image_size=image_size,
+        n_classes=n_classes,
+    )
     n_timestamps = check_length(n_timestamps, "n_timestamps")
     n_frames = check_length(n_frames, "n_frames")
-    for name, value in (
-        ("accelerometer_rate", accelerometer_rate),
-        ("frame_rate", frame_rate),
-    ):
-        if not value > 0:
-            raise ValueError(f"{name} must be positive, got {value!r}.")
-    for name, value in (("coupling", coupling), ("noise", noise)):
-        if not value >= 0:
-            raise ValueError(f"{name} must be >= 0, got {value!r}.")
+    check_arguments(
+        _ARGUMENTS,
+        accelerometer_rate=accelerometer_rate,
+        frame_rate=frame_rate,
+        coupling=coupling,
+        noise=noise,
+    )
     rng = check_random_state(random_state)
     # One seed per subject and per recording: the motions do not change when
     # only rates, lengths or image size do.
     seeds = rng.randint(0, 2**31 - 1, size=(n_subjects, n_classes * n_recordings + 1))
-
+    settings = {
+        "n_timestamps": n_timestamps,
+        "n_frames": n_frames,
+        "image_size": image_size,
+        "accelerometer_rate": accelerometer_rate,
+        "frame_rate": frame_rate,
+        "coupling": coupling,
+    }
     subjects = [
         _subject(np.random.default_rng([seeds[s, 0], 0]), noise)
         for s in range(n_subjects)
@@ -561,86 +575,108 @@ def make_multimodal_activities(
         for activity in range(n_classes):
             for repetition in range(1, n_recordings + 1):
                 seed = seeds[s - 1, 1 + activity * n_recordings + repetition - 1]
-                take = _take(np.random.default_rng([seed, 0]))
-                duration = take["duration"]
-                fine = np.arange(0.0, duration + 1e-9, 1.0 / SIMULATION_RATE)
-                fine_joints, forearm = _pose(activity, fine, subject, take, coupling)
-                accel, gyro = _watch(
-                    fine,
-                    fine_joints,
-                    forearm,
-                    accelerometer_rate,
-                    subject,
-                    take,
-                    np.random.default_rng([seed, 1]),
-                )
-                # The camera samples the same motion at its own instants.
-                frame_times = np.arange(0.0, duration, 1.0 / frame_rate)
-                joints = interpolate(fine_joints, fine, frame_times, axis=0)
-                skeleton = joints + np.random.default_rng([seed, 2]).normal(
-                    0.0, 0.01, joints.shape
-                )
-                picks = resample_on_normalised_time(
-                    np.arange(len(frame_times)), n_frames, kind="nearest"
-                )
-                video = _render(
-                    joints[picks],
-                    subject,
-                    image_size,
-                    np.random.default_rng([seed, 3]),
-                )
-                arrays["accelerometer"].append(
-                    resample_on_normalised_time(accel, n_timestamps).T
-                )
-                arrays["gyroscope"].append(
-                    resample_on_normalised_time(gyro, n_timestamps).T
-                )
-                arrays["skeleton"].append(
-                    resample_on_normalised_time(skeleton, n_frames)
-                )
-                arrays["video"].append(video)
-                rows.append(
-                    {
-                        "recording": f"s{s}_a{activity + 1}_r{repetition}",
-                        "subject": s,
-                        "target": activity,
-                        "activity": SYNTHETIC_ACTIVITIES[activity],
-                        "repetition": repetition,
-                        "duration_s": duration,
-                        "n_accelerometer_samples": len(accel),
-                        "n_video_frames": len(frame_times),
-                        "height_m": subject["height"],
-                        "tempo": subject["speed"] * take["speed"],
-                        "sensor_noise_g": subject["noise"],
-                        "mounting_deg": np.rad2deg(subject["mounting"]),
-                    }
-                )
-    frame = pd.DataFrame(rows)
-    target = frame["target"].to_numpy(dtype=np.int64)
-    subject_ids = frame["subject"].to_numpy(dtype=np.int64)
+                ids = (s, activity, repetition)
+                parsed, row = _record(subject, ids, seed, settings)
+                for name, value in parsed.items():
+                    arrays[name].append(value)
+                rows.append(row)
+    return _bundle(arrays, pd.DataFrame(rows), n_subjects, n_classes, settings)
+
+
+# Arguments of make_multimodal_activities: scikit-learn constraint objects and
+# the phrase of the message.
+_ARGUMENTS = {
+    "n_subjects": ([Interval(Integral, 2, None, closed="left")], "an int >= 2"),
+    "n_recordings": ([Interval(Integral, 1, None, closed="left")], "an int >= 1"),
+    "image_size": ([Interval(Integral, 8, None, closed="left")], "an int >= 8"),
+    "n_classes": (
+        [Interval(Integral, 2, len(SYNTHETIC_ACTIVITIES), closed="both")],
+        f"an int between 2 and {len(SYNTHETIC_ACTIVITIES)}",
+    ),
+    "accelerometer_rate": ([Interval(Real, 0, None, closed="neither")], "positive"),
+    "frame_rate": ([Interval(Real, 0, None, closed="neither")], "positive"),
+    "coupling": ([Interval(Real, 0, None, closed="left")], ">= 0"),
+    "noise": ([Interval(Real, 0, None, closed="left")], ">= 0"),
+}
+
+
+def _record(subject, ids, seed, settings):
+    """One recording's arrays and frame row; ``seed`` fixes its motion."""
+    s, activity, repetition = ids
+    n_timestamps, n_frames = settings["n_timestamps"], settings["n_frames"]
+    take = _take(np.random.default_rng([seed, 0]))
+    duration = take["duration"]
+    fine = np.arange(0.0, duration + 1e-9, 1.0 / SIMULATION_RATE)
+    fine_joints, forearm = _pose(activity, fine, subject, take, settings["coupling"])
+    accel, gyro = _watch(
+        fine,
+        fine_joints,
+        forearm,
+        settings["accelerometer_rate"],
+        subject,
+        take,
+        np.random.default_rng([seed, 1]),
+    )
+    # The camera samples the same motion at its own instants.
+    frame_times = np.arange(0.0, duration, 1.0 / settings["frame_rate"])
+    joints = interpolate(fine_joints, fine, frame_times, axis=0)
+    skeleton = joints + np.random.default_rng([seed, 2]).normal(0.0, 0.01, joints.shape)
+    picks = resample_on_normalised_time(
+        np.arange(len(frame_times)), n_frames, kind="nearest"
+    )
+    video = _render(
+        joints[picks],
+        subject,
+        settings["image_size"],
+        np.random.default_rng([seed, 3]),
+    )
+    parsed = {
+        "accelerometer": resample_on_normalised_time(accel, n_timestamps).T,
+        "gyroscope": resample_on_normalised_time(gyro, n_timestamps).T,
+        "skeleton": resample_on_normalised_time(skeleton, n_frames),
+        "video": video,
+    }
+    row = {
+        "recording": f"s{s}_a{activity + 1}_r{repetition}",
+        "subject": s,
+        "target": activity,
+        "activity": SYNTHETIC_ACTIVITIES[activity],
+        "repetition": repetition,
+        "duration_s": duration,
+        "n_accelerometer_samples": len(accel),
+        "n_video_frames": len(frame_times),
+        "height_m": subject["height"],
+        "tempo": subject["speed"] * take["speed"],
+        "sensor_noise_g": subject["noise"],
+        "mounting_deg": np.rad2deg(subject["mounting"]),
+    }
+    return parsed, row
+
+
+def _bundle(arrays, frame, n_subjects, n_classes, settings):
     odd = tuple(range(1, n_subjects + 1, 2))
     even = tuple(range(2, n_subjects + 1, 2))
+    lengths = {
+        "n_timestamps": settings["n_timestamps"],
+        "n_frames": settings["n_frames"],
+    }
+    data = {}
+    for name, values in arrays.items():
+        kind = MODALITY_KINDS[kind_named(name)]
+        ragged = lengths[kind.length_parameter] is None
+        data[name] = stack_or_objects(values, kind.dtype, ragged=ragged)
     return ActivityDataset(
         name="synthetic",
-        accelerometer=stack_or_objects(
-            arrays["accelerometer"], np.float32, ragged=n_timestamps is None
-        ),
-        gyroscope=stack_or_objects(
-            arrays["gyroscope"], np.float32, ragged=n_timestamps is None
-        ),
-        skeleton=stack_or_objects(
-            arrays["skeleton"], np.float32, ragged=n_frames is None
-        ),
-        video=stack_or_objects(arrays["video"], np.uint8, ragged=n_frames is None),
-        target=target,
+        **data,
+        target=frame["target"].to_numpy(dtype=np.int64),
         target_names=np.array(SYNTHETIC_ACTIVITIES[:n_classes]),
-        subject=subject_ids,
+        subject=frame["subject"].to_numpy(dtype=np.int64),
         repetition=frame["repetition"].to_numpy(dtype=np.int64),
         sensor_location=np.full(len(frame), "right wrist"),
         joint_names=np.array(UTD_MHAD_JOINTS),
         frame=frame,
         missing=missing_table([]),
-        modality_names=("accelerometer", "gyroscope", "skeleton", "video"),
+        modality_names=tuple(data),
         units={
             "accelerometer": "g",
             "gyroscope": "deg/s",
@@ -654,11 +690,8 @@ def make_multimodal_activities(
         },
         DESCR=DESCR,
         protocol_rules={
-            "cross_subject": {
-                "factor": "subject",
-                "train": odd,
-                "test": even,
-                "description": f"odd subjects {odd} train, even {even} test",
-            }
+            "cross_subject": protocol(
+                "subject", odd, even, f"odd subjects {odd} train, even {even} test"
+            )
         },
     )

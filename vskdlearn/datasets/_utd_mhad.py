@@ -1,32 +1,28 @@
 """UTD-MHAD: 27 actions, 8 subjects, 4 trials, Kinect v1 and a wearable IMU."""
 
+import itertools
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from . import _cache
 from ._base import (
     NOT_FOUND_AT_ALL,
-    ActivityDataset,
     DatasetFileError,
     check_enough_samples,
     check_length,
     check_modalities,
     check_on_error,
-    check_root,
     check_size,
-    missing_table,
     read_error,
-    read_recordings,
     resample_on_normalised_time,
     resize_image,
-    stack_or_objects,
+    user_stacklevel,
     walk,
-    warn_missing,
 )
 from ._fetch import fetch_archive, get_data_home
+from ._loader import DatasetLoader, protocol, shared_parameter_docs
 from ._readers import _import_av, read_mat_variable, read_video
 
 __all__ = ["load_utd_mhad", "fetch_utd_mhad", "UTD_MHAD_ACTIONS", "UTD_MHAD_JOINTS"]
@@ -173,6 +169,7 @@ def _expected_files_message(root, kind):
     )
 
 
+@shared_parameter_docs
 def load_utd_mhad(
     root,
     modalities=("inertial", "skeleton"),
@@ -215,12 +212,7 @@ def load_utd_mhad(
         What to do with a file that exists but cannot be parsed: raise a
         :class:`~vskdlearn.datasets.DatasetFileError` naming it, or leave the
         recording out with a :class:`~vskdlearn.datasets.MissingRecordingsWarning`.
-    cache : bool or path-like, default=False
-        Keep the parsed arrays on disk (``True``: in ``<data_home>/cache``)
-        and reuse them while no file changed (path, size and modification
-        time are checked).
-    data_home : str or path-like, optional
-        See :func:`~vskdlearn.datasets.get_data_home`.
+    {cache_and_data_home}
 
     Returns
     -------
@@ -261,147 +253,16 @@ def load_utd_mhad(
     >>> data.accelerometer[train].shape  # doctest: +SKIP
     (431, 3, 128)
     """
-    root = check_root(
-        root,
-        "UTD-MHAD",
-        f"the extracted Inertial/, Skeleton/ (and Depth/, RGB/) folders of {HOME_PAGE}",
-    )
     modalities = check_modalities(modalities, tuple(_MODALITY_KIND), "UTD-MHAD")
-    n_timestamps = check_length(n_timestamps, "n_timestamps")
-    n_frames = check_length(n_frames, "n_frames")
-    video_size = check_size(video_size)
-    check_on_error(on_error)
-
-    attributes = []
-    for modality in modalities:
-        names = (
-            ("accelerometer", "gyroscope") if modality == "inertial" else (modality,)
-        )
-        attributes.extend(n for n in names if n not in attributes)
-    kinds = tuple(dict.fromkeys(_MODALITY_KIND[m] for m in modalities))
-
-    if "video" in modalities:
-        _import_av()  # say what to install before reading anything
-    index = _index(root, on_error)
-    for kind in kinds:
-        if not index[kind]:
-            raise FileNotFoundError(_expected_files_message(root, kind))
-
-    missing, keys, stray = [], [], []
-    for kind in kinds:
-        stray.extend(
-            str(path)
-            for (a, s, t), path in index[kind].items()
-            if not (1 <= a <= N_ACTIONS and 1 <= s <= N_SUBJECTS and 1 <= t <= N_TRIALS)
-        )
-    if stray:
-        warnings.warn(
-            f"Ignoring {len(stray)} file(s) whose action, subject or trial number is "
-            f"outside UTD-MHAD's range: {stray[:5]}",
-            stacklevel=2,
-        )
-    for action in range(1, N_ACTIONS + 1):
-        for subject in range(1, N_SUBJECTS + 1):
-            for trial in range(1, N_TRIALS + 1):
-                key = (action, subject, trial)
-                absent = [kind for kind in kinds if key not in index[kind]]
-                if not absent:
-                    keys.append(key)
-                    continue
-                official = key in OFFICIALLY_ABSENT
-                name = _recording_name(key)
-                for kind in absent:
-                    if official:
-                        reason = "absent from the official release"
-                    elif len(absent) == len(kinds):
-                        reason = NOT_FOUND_AT_ALL
-                    else:
-                        reason = f"file not found: {name}_{_KINDS[kind][0]}"
-                    missing.append(
-                        {
-                            "recording": name,
-                            "modality": kind,
-                            "reason": reason,
-                            "official": official,
-                        }
-                    )
-
-    files = [index[kind][key] for key in keys for kind in kinds]
     options = {
-        "kinds": kinds,
-        "n_timestamps": n_timestamps,
-        "n_frames": n_frames,
-        "video_size": video_size,
+        "kinds": tuple(dict.fromkeys(_MODALITY_KIND[m] for m in modalities)),
+        "n_timestamps": check_length(n_timestamps, "n_timestamps"),
+        "n_frames": check_length(n_frames, "n_frames"),
+        "video_size": check_size(video_size),
         "on_error": on_error,
     }
-
-    def build():
-        return _read_all(index, keys, options)
-
-    cache_dir = _cache.resolve_cache_dir(cache, data_home)
-    arrays, frame, extra = _cache.cached("utd_mhad", options, files, cache_dir, build)
-    missing.extend(extra.get("unreadable", []))
-    missing = missing_table(missing)
-    warn_missing(missing, "UTD-MHAD")
-
-    data = {}
-    dtypes = {
-        "accelerometer": np.float32,
-        "gyroscope": np.float32,
-        "skeleton": np.float32,
-        "depth": np.uint16,
-        "video": np.uint8,
-    }
-    for name in attributes:
-        length = n_timestamps if name in ("accelerometer", "gyroscope") else n_frames
-        data[name] = stack_or_objects(
-            list(arrays[name]), dtypes[name], ragged=length is None
-        )
-    target = frame["action"].to_numpy(dtype=np.int64) - 1
-    units = {
-        "accelerometer": "g",
-        "gyroscope": "deg/s",
-        "skeleton": "m",
-        "depth": "mm",
-        "video": "RGB, 0-255",
-    }
-    channel_names = {
-        "accelerometer": ["x", "y", "z"],
-        "gyroscope": ["x", "y", "z"],
-        "video": ["red", "green", "blue"],
-    }
-    return ActivityDataset(
-        name="utd_mhad",
-        **data,
-        target=target,
-        target_names=np.array(UTD_MHAD_ACTIONS),
-        subject=frame["subject"].to_numpy(dtype=np.int64),
-        trial=frame["trial"].to_numpy(dtype=np.int64),
-        sensor_location=frame["sensor_location"].to_numpy(dtype=str),
-        joint_names=np.array(UTD_MHAD_JOINTS),
-        frame=frame,
-        missing=missing,
-        modality_names=tuple(attributes),
-        units={k: v for k, v in units.items() if k in attributes},
-        channel_names={k: v for k, v in channel_names.items() if k in attributes},
-        DESCR=DESCR,
-        protocol_rules={
-            "cross_subject": {
-                "factor": "subject",
-                "train": (1, 3, 5, 7),
-                "test": (2, 4, 6, 8),
-                "description": "subjects 1, 3, 5, 7 train; 2, 4, 6, 8 test "
-                "(Chen et al., 2015)",
-            },
-            "trial": {
-                "factor": "trial",
-                "train": (1, 2),
-                "test": (3, 4),
-                "description": "trials 1-2 train, 3-4 test; every subject on both "
-                "sides (not subject-independent)",
-            },
-        },
-    )
+    check_on_error(on_error)
+    return _UTDMHAD(options, cache=cache, data_home=data_home).load(root, modalities)
 
 
 def _recording_name(key):
@@ -409,12 +270,44 @@ def _recording_name(key):
     return f"a{action}_s{subject}_t{trial}"
 
 
-def _read_all(index, keys, options):
-    kinds = options["kinds"]
+class _UTDMHAD(DatasetLoader):
+    title, name, descr = "UTD-MHAD", "utd_mhad", DESCR
+    root_hint = (
+        f"the extracted Inertial/, Skeleton/ (and Depth/, RGB/) folders of {HOME_PAGE}"
+    )
+    array_names = ("accelerometer", "gyroscope", "skeleton", "depth", "video")
 
-    def read_one(key):
+    def recording_name(self, key):
+        return _recording_name(key)
+
+    def index(self, root):
+        kinds = self.options["kinds"]
+        if "video" in kinds:
+            _import_av()  # say what to install before reading anything
+        index = _index(root, self.options["on_error"])
+        for kind in kinds:
+            if not index[kind]:
+                raise FileNotFoundError(_expected_files_message(root, kind))
+        return index
+
+    def recordings(self, index):
+        kinds = self.options["kinds"]
+        _warn_stray(index, kinds)
+        keys, missing = [], []
+        for key in itertools.product(
+            range(1, N_ACTIONS + 1), range(1, N_SUBJECTS + 1), range(1, N_TRIALS + 1)
+        ):
+            absent = [kind for kind in kinds if key not in index[kind]]
+            if absent:
+                missing.extend(_missing_rows(key, absent, kinds))
+            else:
+                keys.append(key)
+        files = [index[kind][key] for key in keys for kind in kinds]
+        return keys, files, missing
+
+    def read(self, index, key):
         action, subject, trial = key
-        parsed, lengths = _read_recording(index, key, options)
+        parsed, lengths = _read_recording(index, key, self.options)
         row = {
             "recording": _recording_name(key),
             "action": action,
@@ -424,16 +317,99 @@ def _read_all(index, keys, options):
             "sensor_location": "right wrist" if action <= 21 else "right thigh",
         }
         row.update(lengths)
-        row.update({f"path_{kind}": str(index[kind][key]) for kind in kinds})
+        row.update(
+            {f"path_{kind}": str(index[kind][key]) for kind in self.options["kinds"]}
+        )
         return parsed, row
 
-    return read_recordings(
-        keys,
-        read_one,
-        _recording_name,
-        ("accelerometer", "gyroscope", "skeleton", "depth", "video"),
-        options["on_error"],
-    )
+    def attributes(self, arrays, modalities):
+        names = []
+        for modality in modalities:
+            both = modality == "inertial"
+            for name in ("accelerometer", "gyroscope") if both else (modality,):
+                if name not in names:
+                    names.append(name)
+        return {name: arrays[name] for name in names}
+
+    def units(self):
+        return {
+            "accelerometer": "g",
+            "gyroscope": "deg/s",
+            "skeleton": "m",
+            "depth": "mm",
+            "video": "RGB, 0-255",
+        }
+
+    def channel_names(self):
+        return {
+            "accelerometer": ["x", "y", "z"],
+            "gyroscope": ["x", "y", "z"],
+            "video": ["red", "green", "blue"],
+        }
+
+    def describe(self, frame):
+        return {
+            "target": frame["action"].to_numpy(dtype=np.int64) - 1,
+            "target_names": np.array(UTD_MHAD_ACTIONS),
+            "subject": frame["subject"].to_numpy(dtype=np.int64),
+            "trial": frame["trial"].to_numpy(dtype=np.int64),
+            "sensor_location": frame["sensor_location"].to_numpy(dtype=str),
+            "joint_names": np.array(UTD_MHAD_JOINTS),
+        }
+
+    def protocols(self):
+        return {
+            "cross_subject": protocol(
+                "subject",
+                (1, 3, 5, 7),
+                (2, 4, 6, 8),
+                "subjects 1, 3, 5, 7 train; 2, 4, 6, 8 test (Chen et al., 2015)",
+            ),
+            "trial": protocol(
+                "trial",
+                (1, 2),
+                (3, 4),
+                "trials 1-2 train, 3-4 test; every subject on both sides (not "
+                "subject-independent)",
+            ),
+        }
+
+
+def _warn_stray(index, kinds):
+    stray = [
+        str(path)
+        for kind in kinds
+        for (a, s, t), path in index[kind].items()
+        if not (1 <= a <= N_ACTIONS and 1 <= s <= N_SUBJECTS and 1 <= t <= N_TRIALS)
+    ]
+    if stray:
+        warnings.warn(
+            f"Ignoring {len(stray)} file(s) whose action, subject or trial number is "
+            f"outside UTD-MHAD's range: {stray[:5]}",
+            stacklevel=user_stacklevel(),
+        )
+
+
+def _missing_rows(key, absent, kinds):
+    official = key in OFFICIALLY_ABSENT
+    name = _recording_name(key)
+    rows = []
+    for kind in absent:
+        if official:
+            reason = "absent from the official release"
+        elif len(absent) == len(kinds):
+            reason = NOT_FOUND_AT_ALL
+        else:
+            reason = f"file not found: {name}_{_KINDS[kind][0]}"
+        rows.append(
+            {
+                "recording": name,
+                "modality": kind,
+                "reason": reason,
+                "official": official,
+            }
+        )
+    return rows
 
 
 def _read_recording(index, key, options):

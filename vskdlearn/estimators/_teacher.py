@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._modality_kinds import MODALITY_KINDS, SENSOR_MODALITIES, kind_named
 from .._validation import check_not_ragged
 from ..modalities import Modalities
 from ._base import (
@@ -25,50 +26,38 @@ from ._base import (
 
 __all__ = ["TeacherClassifier"]
 
-SENSOR_MODALITIES = ("accelerometer", "gyroscope", "inertial")
-
-# Per-sample layout each single modality must have, for the error messages.
-_LAYOUTS = {
-    "skeleton": ("(n_samples, n_frames, n_joints, n_coords)", (4,)),
-    "video": ("(n_samples, n_frames, n_colors, height, width)", (5,)),
-    "depth": ("(n_samples, n_frames, height, width)", (4,)),
-    "sensor": (
-        "(n_samples, n_channels, n_timestamps) or (n_samples, n_timestamps)",
-        (2, 3),
-    ),
-}
-
 
 def _kind(modality):
-    return "sensor" if modality in SENSOR_MODALITIES else modality
+    return kind_named(modality, attributes=False)
 
 
 def _dtype_for(kind, X):
-    # Video keeps uint8: the video network divides it by 255 batch by batch,
-    # so a clip collection is never held in memory as float32.
-    if kind in ("video", "depth") and getattr(X, "dtype", None) == np.uint8:
+    # Video keeps uint8 and depth uint16 (millimetres): the networks convert
+    # one batch at a time, so clips are never held in memory as float32.
+    kept = MODALITY_KINDS[kind].kept_dtypes if kind is not None else ()
+    if getattr(X, "dtype", None) in kept:
         return None
     return np.float32
 
 
 def _check_layout(X, name, kind, *, in_bundle=False):
     """Check the number of axes ``kind`` needs and give the network's layout."""
-    if kind not in _LAYOUTS:
+    if kind is None:
         return X
-    layout, ndims = _LAYOUTS[kind]
-    if X.ndim not in ndims:
+    entry = MODALITY_KINDS[kind]
+    if X.ndim not in entry.ndims:
         raise ValueError(
-            f"{name} must have the layout {layout}; got an array of shape {X.shape}."
+            f"{name} must have the layout {entry.layout}; got an array of shape "
+            f"{X.shape}."
         )
     if kind == "sensor" and X.ndim == 2:
         X = X[:, None, :]  # a 2-D array is one channel
-    if kind == "depth" and not in_bundle:
-        X = X[:, :, None]  # one colour channel, for the video network
-    return X
+    # In a bundle, the fusion network adds it to its branch's input.
+    return X if in_bundle else entry.to_network(X)
 
 
 def _finish(X):
-    return X if X.dtype == np.uint8 else as_float32(X)
+    return X if X.dtype in (np.uint8, np.uint16) else as_float32(X)
 
 
 class TeacherClassifier(BaseNetClassifier):
@@ -90,8 +79,10 @@ class TeacherClassifier(BaseNetClassifier):
           :class:`~vskdlearn.networks.SkeletonTeacher`;
         - ``"video"``: ``(n_samples, n_frames, n_colors, height, width)``,
           float in [0, 1] or ``uint8``, :class:`~vskdlearn.networks.VideoTRNTeacher`;
-        - ``"depth"``: ``(n_samples, n_frames, height, width)``, the video
-          network on one colour channel;
+        - ``"depth"``: ``(n_samples, n_frames, height, width)`` in
+          millimetres with 0 where nothing was seen (``uint16`` as the
+          loaders give it, kept so until a batch needs floats),
+          :class:`~vskdlearn.networks.DepthTRNTeacher`;
         - ``"accelerometer"``, ``"gyroscope"``, ``"inertial"``:
           ``(n_samples, n_channels, n_timestamps)`` (a 2-D array is one
           channel), :class:`~vskdlearn.networks.SensorCNN`;
@@ -196,7 +187,9 @@ class TeacherClassifier(BaseNetClassifier):
     _parameter_constraints = {
         **BaseNetClassifier._parameter_constraints,
         "modality": [
-            StrOptions({"skeleton", "video", "depth", "fusion", *SENSOR_MODALITIES})
+            StrOptions(
+                {"fusion", *(m for k in MODALITY_KINDS.values() for m in k.modalities)}
+            )
         ],
         "augmentation": [None, HasMethods(["to_torch"])],
     }
@@ -348,20 +341,11 @@ class TeacherClassifier(BaseNetClassifier):
         return self._validate_input(X, reset=False)
 
     def _default_module(self, input_shape):
-        from ..networks import (
-            FusionTeacher,
-            SensorCNN,
-            SkeletonTeacher,
-            VideoTRNTeacher,
-        )
+        from .. import networks
 
-        return {
-            "skeleton": SkeletonTeacher,
-            "video": VideoTRNTeacher,
-            "depth": VideoTRNTeacher,
-            "sensor": SensorCNN,
-            "fusion": FusionTeacher,
-        }[_kind(self.modality)]
+        if self.modality == "fusion":
+            return networks.FusionTeacher
+        return getattr(networks, MODALITY_KINDS[_kind(self.modality)].network)
 
     def _augmentation_wrap(self, X_net, seed):
         """Put the network inside a StudentModel with the augmentation, if any."""

@@ -5,7 +5,9 @@ student sees (one accelerometer, as a watch would) and what each teacher
 sees. Loading is delegated to :mod:`vskdlearn.datasets`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .._modality_kinds import teacher_modality
 
 __all__ = ["DATASETS", "DatasetSpec"]
 
@@ -34,11 +36,20 @@ def _select(data, source):
 
 @dataclass(frozen=True)
 class Teacher:
-    """A teacher choice: its ``TeacherClassifier`` modality and its input."""
+    """A teacher choice: its input, and what the loader must read for it."""
 
-    modality: str
     inputs: tuple  # sources for _select; several make a Modalities bundle
     loads: tuple  # the loader's modality names for those inputs
+    # Loader arguments this teacher needs beyond the config's (depth wants
+    # frames large enough to crop the body from), and the TeacherClassifier
+    # parameters of its recipe (chosen on training subjects, benchmarks/).
+    load_options: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+    @property
+    def modality(self):
+        """The ``TeacherClassifier`` modality, from the registry of kinds."""
+        return teacher_modality(self.inputs)
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,9 @@ class DatasetSpec:
             kwargs.update(config.synthetic)
             kwargs.setdefault("random_state", 0)
             return load(**kwargs)
-        needed = {*self.student_loads, *self.teachers[config.teacher_name].loads}
+        teacher = self.teachers[config.teacher_name]
+        needed = {*self.student_loads, *teacher.loads}
+        kwargs.update(teacher.load_options)
         return load(
             config.data_home, modalities=tuple(sorted(needed)), cache=True, **kwargs
         )
@@ -82,13 +95,17 @@ class DatasetSpec:
         return Modalities({s.replace(":", "_"): _select(data, s) for s in inputs})
 
 
+# The depth teacher's frames and recipe: benchmarks/select_depth_teacher_utd.py.
+_DEPTH_LOAD = {"video_size": (120, 160), "n_frames": 32}
+_DEPTH_RECIPE = {"lr": 3e-3, "lr_schedule": "onecycle"}
+
 DATASETS = {
     "synthetic": DatasetSpec(
         name="synthetic",
         teachers={
-            "video": Teacher("video", ("video",), ()),
-            "skeleton": Teacher("skeleton", ("skeleton",), ()),
-            "fusion": Teacher("fusion", ("video", "skeleton"), ()),
+            "video": Teacher(("video",), ()),
+            "skeleton": Teacher(("skeleton",), ()),
+            "fusion": Teacher(("video", "skeleton"), ()),
         },
         default_teacher="video",
         student_input="accelerometer",
@@ -99,14 +116,18 @@ DATASETS = {
     "utd-mhad": DatasetSpec(
         name="utd-mhad",
         teachers={
-            "skeleton": Teacher("skeleton", ("skeleton",), ("skeleton",)),
+            "skeleton": Teacher(("skeleton",), ("skeleton",)),
             "fusion": Teacher(
-                "fusion",
                 ("skeleton", "accelerometer", "gyroscope"),
                 ("inertial", "skeleton"),
             ),
-            "depth": Teacher("depth", ("depth",), ("depth",)),
-            "video": Teacher("video", ("video",), ("video",)),
+            "depth": Teacher(("depth",), ("depth",), _DEPTH_LOAD, _DEPTH_RECIPE),
+            "fusion-depth": Teacher(
+                ("skeleton", "accelerometer", "gyroscope", "depth"),
+                ("depth", "inertial", "skeleton"),
+                _DEPTH_LOAD,
+            ),
+            "video": Teacher(("video",), ("video",)),
         },
         default_teacher="fusion",
         student_input="accelerometer",
@@ -125,9 +146,9 @@ DATASETS = {
         teachers={
             # The shared copy has accelerometers only; a body-worn sensor
             # network is then the richest teacher available.
-            "body-sensors": Teacher("accelerometer", ("accelerometer",), ()),
-            "mocap": Teacher("skeleton", ("mocap",), ("mocap",)),
-            "video": Teacher("video", ("video",), ("video",)),
+            "body-sensors": Teacher(("accelerometer",), ()),
+            "mocap": Teacher(("mocap",), ("mocap",)),
+            "video": Teacher(("video",), ("video",)),
         },
         default_teacher="body-sensors",
         # Six Shimmers stacked x, y, z each; the watch is the right wrist.
@@ -143,11 +164,10 @@ DATASETS = {
     "mmact": DatasetSpec(
         name="mmact",
         teachers={
-            "video": Teacher("video", ("video",), ("video",)),
+            "video": Teacher(("video",), ("video",)),
             # The loader stacks the phone and watch accelerometers as channels
             # of one ``accelerometer`` attribute ("phone x", ..., "watch z").
             "phone-sensors": Teacher(
-                "fusion",
                 ("accelerometer:phone", "gyroscope", "orientation"),
                 ("acc_phone", "gyroscope", "orientation"),
             ),

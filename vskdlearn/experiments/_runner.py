@@ -230,7 +230,7 @@ def _submit(runner, config, spec, data, split, bar):
             "X_test": X_student[test],
         }
     )
-    modality = spec.teachers[config.teacher_name].modality
+    choice = spec.teachers[config.teacher_name]
     teacher_name = f"teacher ({config.teacher_name})"
     tasks = []
     for seed in config.seeds:
@@ -239,7 +239,7 @@ def _submit(runner, config, spec, data, split, bar):
         teacher = runner.submit(
             f"seed {seed}: training the {config.teacher_name} teacher",
             fit_teacher,
-            *(config, modality, seed, teacher_data),
+            *(config, choice, seed, teacher_data),
             report=_epoch_report(runner, bar, label),
             history=first,
         )

@@ -113,9 +113,10 @@ def make_student(config, method, teacher, seed):
     )
 
 
-def fit_teacher(config, modality, seed, data, report=None, history=False):
+def fit_teacher(config, choice, seed, data, report=None, history=False):
     """Fit a seed's teacher; its test predictions and training outputs.
 
+    ``choice`` is the dataset's teacher entry (its modality and recipe).
     ``data`` holds ``X_train``, ``y_train`` and ``X_test`` (the teacher's
     input). The outputs keep the feature maps when a method needs them and
     the teacher has them; else ``maps_error`` says why not.
@@ -124,12 +125,13 @@ def fit_teacher(config, modality, seed, data, report=None, history=False):
     from ..estimators._teacher_outputs import AttentionPairingError
 
     teacher = TeacherClassifier(
-        modality=modality,
+        modality=choice.modality,
         max_epochs=config.teacher_epochs,
         batch_size=config.batch_size,
         random_state=seed,
         device=config.device,
         mixed_precision=config.mixed_precision,
+        **choice.params,
     )
     if report is not None:
         with_epoch_progress(teacher, report)

@@ -4,6 +4,7 @@ Every network takes ``n_classes`` and ``input_shape`` (the shape of one
 sample, without the batch axis) and returns ``(logits, embedding)``.
 """
 
+from ._depth import DepthTRNTeacher
 from ._fusion import FusionTeacher
 from ._resnet import ResNet18Student
 from ._sensor import SensorCNN
@@ -13,6 +14,7 @@ from ._student_model import MagnitudeChannels, StudentModel
 from ._video import VideoTRNTeacher
 
 __all__ = [
+    "DepthTRNTeacher",
     "FusionTeacher",
     "MagnitudeChannels",
     "ResNet18Student",

@@ -6,43 +6,28 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._modality_kinds import MODALITY_KINDS
 from ._base import check_positive_int, check_probability
-from ._sensor import SensorCNN
-from ._skeleton import SkeletonTeacher
-from ._video import VideoTRNTeacher
 
 __all__ = ["FusionTeacher"]
 
-_KINDS = ("skeleton", "sensor", "video", "depth")
-# Words in a modality name that say which branch it needs, checked in order.
-_NAME_HINTS = (
-    ("skeleton", ("skeleton", "pose", "joint", "keypoint", "mocap")),
-    ("depth", ("depth",)),
-    ("video", ("video", "rgb", "frames", "clip")),
-    (
-        "sensor",
-        ("accel", "gyro", "inertial", "imu", "magnet", "sensor", "acc", "emg"),
-    ),
-)
-
 
 def _infer_kind(name, shape):
+    # The registry's kinds, in order: a name hint first, then the shape.
     lowered = name.lower()
-    for kind, words in _NAME_HINTS:
-        if any(word in lowered for word in words):
+    for kind, entry in MODALITY_KINDS.items():
+        if any(word in lowered for word in entry.name_hints):
             return kind
-    if len(shape) == 2:
-        return "sensor"
-    if len(shape) == 4:
-        return "video"
-    if len(shape) == 3:
-        return "skeleton" if shape[-1] in (2, 3) else "depth"
+    for kind, entry in MODALITY_KINDS.items():
+        if entry.looks_like(shape):
+            return kind
     raise ValueError(
         f"cannot tell which branch modality {name!r} of per-sample shape {shape} "
-        "needs: expected (n_channels, n_timestamps) for a sensor, (n_frames, "
-        "n_joints, 3) for a skeleton, (n_frames, n_colors, height, width) for a "
-        "video or (n_frames, height, width) for depth. Pass modality_kinds="
-        f"{{{name!r}: 'sensor' | 'skeleton' | 'video' | 'depth'}}."
+        "needs: expected "
+        + ", ".join(f"{k.sample_layout} for {k.name}" for k in MODALITY_KINDS.values())
+        + f" (one sample's shape). Pass modality_kinds={{{name!r}: "
+        + " | ".join(repr(kind) for kind in MODALITY_KINDS)
+        + "}."
     )
 
 
@@ -134,6 +119,8 @@ class FusionTeacher(nn.Module):
         modality_kinds=None,
         branch_params=None,
     ):
+        from .. import networks
+
         super().__init__()
         self.n_classes = check_positive_int(n_classes, "n_classes")
         if not isinstance(input_shape, Mapping) or not input_shape:
@@ -163,9 +150,10 @@ class FusionTeacher(nn.Module):
                     f"input_shape {sorted(self.input_shape)}."
                 )
         for name, kind in modality_kinds.items():
-            if kind not in _KINDS:
+            if kind not in MODALITY_KINDS:
                 raise ValueError(
-                    f"modality_kinds[{name!r}] must be one of {_KINDS}, got {kind!r}."
+                    f"modality_kinds[{name!r}] must be one of {tuple(MODALITY_KINDS)}, "
+                    f"got {kind!r}."
                 )
 
         self.modality_kinds = {}
@@ -180,27 +168,13 @@ class FusionTeacher(nn.Module):
                 **branch_params.get(name, {}),
             }
             try:
-                if kind == "skeleton":
-                    branch = SkeletonTeacher(input_shape=shape, **params)
-                elif kind == "sensor":
-                    branch = SensorCNN(input_shape=shape, **params)
-                elif kind == "video":
-                    branch = VideoTRNTeacher(input_shape=shape, **params)
-                else:
-                    if len(shape) != 3:
-                        raise ValueError(
-                            "a depth modality must have per-sample shape "
-                            f"(n_frames, height, width), got {shape}."
-                        )
-                    branch = VideoTRNTeacher(
-                        input_shape=(shape[0], 1, shape[1], shape[2]), **params
-                    )
+                entry = MODALITY_KINDS[kind]
+                network = getattr(networks, entry.network)
+                branch = network(input_shape=entry.network_shape(shape), **params)
             except ValueError as exc:
                 raise ValueError(f"modality {name!r} (branch {kind!r}): {exc}") from exc
             # Only the branch embedding is used: a branch classifier would be
-            # parameters that never receive a gradient. (Auxiliary losses on
-            # per-branch heads were tried on UTD-MHAD, validated on the
-            # training subjects, and did not help.)
+            # parameters that never receive a gradient.
             branch.classifier = nn.Identity()
             self.branches[name] = branch
 
@@ -245,10 +219,8 @@ class FusionTeacher(nn.Module):
             )
         embeddings = []
         for name, branch in self.branches.items():
-            x = modalities[name]
-            if self.modality_kinds[name] == "depth":
-                x = x.unsqueeze(2)
-            embeddings.append(branch(x)[1])
+            entry = MODALITY_KINDS[self.modality_kinds[name]]
+            embeddings.append(branch(entry.to_network(modalities[name]))[1])
         if self.training and self.modality_dropout > 0 and len(embeddings) > 1:
             embeddings = self._drop_modalities(embeddings)
         embedding = F.relu(self.fc0(torch.cat(embeddings, dim=1)))

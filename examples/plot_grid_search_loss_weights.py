@@ -48,10 +48,10 @@ teacher.fit(data.skeleton[train], data.target[train])
 # %%
 # The grid search
 # ---------------
-# This is the pattern of the library's design notes. The teacher is fitted
-# once, on the training subjects, and wrapped in
-# :class:`~sklearn.frozen.FrozenEstimator` so that every fold and every grid
-# point shares it. (It has seen the validation folds' subjects during its own
+# This is the grid search of the README's quick start and of the user guide
+# (:ref:`distillation_guide`). The teacher is fitted once, on the training
+# subjects, and wrapped in :class:`~sklearn.frozen.FrozenEstimator` so that
+# every fold and every grid point shares it. (It has seen the validation folds' subjects during its own
 # training; an unfitted teacher instead would be refitted inside every fold,
 # which is stricter and costs one teacher per fit.) We vary the weights of
 # the two relational terms, 0 meaning "off".

@@ -1,0 +1,113 @@
+"""Choose the depth-video teacher on UTD-MHAD's training subjects only.
+
+Leave-one-subject-out over the cross-subject training subjects (1, 3, 5, 7):
+for each held-out subject and seed, every candidate ``TeacherClassifier(
+modality="depth")`` is fitted on the other three subjects' depth clips and
+scored on the held-out subject's. The test subjects (2, 4, 6, 8) are dropped
+right after loading: nothing here can see them.
+
+Prints, per candidate, the validation accuracy (mean ± std over folds x
+seeds), the paired difference against the first candidate (same fold, same
+seed) and the fit time. Run it with one torch thread::
+
+    OMP_NUM_THREADS=1 python benchmarks/select_depth_teacher_utd.py \\
+        --data-home PATH/TO/utd_mhad
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from vskdlearn import TeacherClassifier
+from vskdlearn.datasets import load_utd_mhad
+
+# name -> TeacherClassifier parameters (on top of modality="depth").
+CANDIDATES = {
+    "default": {},
+    "width 32": {"module__width": 32},
+    "no motion map": {"module__motion_map": False},
+    "no crop jitter, centre frames": {
+        "module__jitter": 0.0,
+        "module__random_segments": False,
+    },
+    "60 epochs": {"max_epochs": 60},
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", required=True)
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--video-size", default="120x160", help="HEIGHTxWIDTH")
+    parser.add_argument("--n-frames", type=int, default=32)
+    parser.add_argument(
+        "--candidates",
+        default=",".join(CANDIDATES),
+        help="comma-separated names from CANDIDATES (default: all); the first "
+        "is the paired reference",
+    )
+    parser.add_argument(
+        "--subjects", default="1,3,5,7", help="held-out training subjects"
+    )
+    args = parser.parse_args()
+    names = [n.strip() for n in args.candidates.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        parser.error(f"unknown candidates {unknown}; choose among {list(CANDIDATES)}")
+    size = tuple(int(v) for v in args.video_size.lower().split("x"))
+
+    data = load_utd_mhad(
+        args.data_home,
+        modalities=("depth",),
+        n_frames=args.n_frames,
+        video_size=size,
+        cache=True,
+    )
+    train, _ = data.split("cross_subject")  # the test subjects are never used
+    X, y = data.depth[train], np.asarray(data.target)[train]
+    subject = np.asarray(data.subject)[train]
+    held_out_subjects = [int(s) for s in args.subjects.split(",")]
+    print(
+        f"{len(y)} training clips {X.shape[1:]} {X.dtype} of subjects "
+        f"{sorted(set(subject))}; torch threads {torch.get_num_threads()}"
+    )
+
+    scores = {name: {} for name in names}
+    seconds = {name: [] for name in names}
+    for seed in range(args.seeds):
+        for held_out in held_out_subjects:
+            fit, val = subject != held_out, subject == held_out
+            line = [f"seed {seed} subject {held_out}"]
+            for name in names:
+                teacher = TeacherClassifier(
+                    modality="depth", random_state=seed, **CANDIDATES[name]
+                )
+                start = time.perf_counter()
+                teacher.fit(X[fit], y[fit])
+                seconds[name].append(time.perf_counter() - start)
+                scores[name][seed, held_out] = teacher.score(X[val], y[val])
+                line.append(f"{name} {scores[name][seed, held_out]:.3f}")
+                print("; ".join(line), flush=True)
+
+    reference = scores[names[0]]
+    print()
+    print(
+        f"| candidate | LOSO accuracy % | paired Δ vs {names[0]} (points) | fit s |\n"
+        "|---|---|---|---|"
+    )
+    for name in names:
+        keys = sorted(scores[name])
+        acc = 100 * np.array([scores[name][k] for k in keys])
+        delta = acc - 100 * np.array([reference[k] for k in keys])
+        print(
+            f"| {name} | {acc.mean():.1f} ± {acc.std():.1f} | "
+            f"{delta.mean():+.1f} ± {delta.std():.1f} | "
+            f"{np.mean(seconds[name]):.0f} |"
+        )
+    print(f"\n{args.seeds} seed(s) x {len(held_out_subjects)} held-out subjects each.")
+
+
+if __name__ == "__main__":
+    main()
