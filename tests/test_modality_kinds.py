@@ -48,6 +48,7 @@ def test_the_experiments_teachers_keep_their_modalities():
         ("utd-mhad", "skeleton"): "skeleton",
         ("utd-mhad", "fusion"): "fusion",
         ("utd-mhad", "depth"): "depth",
+        ("utd-mhad", "fusion-depth"): "fusion",
         ("utd-mhad", "video"): "video",
         ("berkeley-mhad", "body-sensors"): "accelerometer",
         ("berkeley-mhad", "mocap"): "skeleton",
