@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import torch
+from _selection import print_paired_table
 
 from vskdlearn import TeacherClassifier
 from vskdlearn.datasets import load_utd_mhad
@@ -91,21 +92,7 @@ def main():
                 line.append(f"{name} {scores[name][seed, held_out]:.3f}")
                 print("; ".join(line), flush=True)
 
-    reference = scores[names[0]]
-    print()
-    print(
-        f"| candidate | LOSO accuracy % | paired Δ vs {names[0]} (points) | fit s |\n"
-        "|---|---|---|---|"
-    )
-    for name in names:
-        keys = sorted(scores[name])
-        acc = 100 * np.array([scores[name][k] for k in keys])
-        delta = acc - 100 * np.array([reference[k] for k in keys])
-        print(
-            f"| {name} | {acc.mean():.1f} ± {acc.std():.1f} | "
-            f"{delta.mean():+.1f} ± {delta.std():.1f} | "
-            f"{np.mean(seconds[name]):.0f} |"
-        )
+    print_paired_table(scores, seconds, reference=names[0])
     print(f"\n{args.seeds} seed(s) x {len(held_out_subjects)} held-out subjects each.")
 
 

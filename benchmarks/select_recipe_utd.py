@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import torch
+from _selection import print_paired_table
 from sklearn.frozen import FrozenEstimator
 
 from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
@@ -94,21 +95,7 @@ def main():
                 line.append(f"{name} {scores[name][seed, held_out]:.3f}")
             print("; ".join(line), flush=True)
 
-    reference = scores["alone"]
-    print()
-    print(
-        "| candidate | LOSO accuracy % | paired Δ vs alone (points) | fit s |\n"
-        "|---|---|---|---|"
-    )
-    for name in names:
-        keys = sorted(scores[name])
-        acc_ = 100 * np.array([scores[name][k] for k in keys])
-        delta = acc_ - 100 * np.array([reference[k] for k in keys])
-        print(
-            f"| {name} | {acc_.mean():.1f} ± {acc_.std():.1f} | "
-            f"{delta.mean():+.1f} ± {delta.std():.1f} | "
-            f"{np.mean(seconds[name]):.0f} |"
-        )
+    print_paired_table(scores, seconds, reference="alone")
     print(f"\n{args.seeds} seed(s) x {len(set(subject))} held-out subjects each.")
 
 

@@ -1,0 +1,25 @@
+"""The table the selection scripts print: accuracy and paired difference per candidate."""
+
+import numpy as np
+
+
+def print_paired_table(scores, seconds, reference):
+    """``scores[name][seed, fold]``: accuracy; ``seconds[name]``: fit times.
+
+    Prints mean ± std over folds x seeds, and the difference against the
+    ``reference`` candidate taken at each (seed, fold) before averaging.
+    """
+    print()
+    print(
+        f"| candidate | LOSO accuracy % | paired Δ vs {reference} (points) | fit s |\n"
+        "|---|---|---|---|"
+    )
+    for name in scores:
+        keys = sorted(scores[name])
+        accuracy = 100 * np.array([scores[name][k] for k in keys])
+        delta = accuracy - 100 * np.array([scores[reference][k] for k in keys])
+        print(
+            f"| {name} | {accuracy.mean():.1f} ± {accuracy.std():.1f} | "
+            f"{delta.mean():+.1f} ± {delta.std():.1f} | "
+            f"{np.mean(seconds[name]):.0f} |"
+        )
