@@ -14,7 +14,6 @@ PACKAGE = Path(__file__).parents[1] / "vskdlearn"
 LIMIT = 80
 NOT_YET_SPLIT = {
     "export.py:deployable",
-    "losses/_distillation.py:DistillationLoss.forward",
 }
 
 

@@ -46,7 +46,9 @@ def test_depth_and_inertial_are_aligned_in_time(real_depth):
     acc = np.array(
         [
             np.interp(
-                middles, np.linspace(0, 1, a.size), np.convolve(a, np.ones(9) / 9, "same")
+                middles,
+                np.linspace(0, 1, a.size),
+                np.convolve(a, np.ones(9) / 9, "same"),
             )
             for a in acc
         ]

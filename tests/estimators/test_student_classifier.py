@@ -402,3 +402,20 @@ def test_a_clone_refuses_a_misspelt_keyword_of_the_student_or_its_teacher(paired
     student = DistilledStudentClassifier(TeacherClassifier(lr_shedule=None))  # sic
     with pytest.raises(TypeError, match=r"\['lr_shedule'\]"):
         clone(student).fit(images, y, teacher_X=skeleton)
+
+
+def test_loss_parameters_follow_the_registry():
+    # sklearn reads parameters from the signature: each registered term needs
+    # its "<term>_weight" line there, with the registry's default.
+    from vskdlearn.losses._terms import LOSS_TERMS, loss_parameters, weight_name
+
+    params = DistilledStudentClassifier().get_params()
+    weights = {
+        name: value for name, value in params.items() if name.endswith("_weight")
+    }
+    assert weights == {weight_name(t): spec.default for t, spec in LOSS_TERMS.items()}
+    assert set(loss_parameters()) <= set(params)
+    constraints = DistilledStudentClassifier._parameter_constraints
+    assert set(loss_parameters()) <= set(constraints)
+    doc = DistilledStudentClassifier.__doc__
+    assert all(f"    {name} : float" in doc for name in loss_parameters())

@@ -258,3 +258,24 @@ def test_projection_is_trained_by_an_optimizer():
         loss(**batch).backward()
         optimizer.step()
     assert loss(**batch).item() < 0.5 * first
+
+
+def test_weights_follow_the_registry():
+    # Every registered term has its weight in the signature (the paper's
+    # value as default) and in the docstring, and every method's terms exist.
+    import inspect
+
+    from vskdlearn.losses._terms import LOSS_TERMS, METHOD_TERMS, weight_name
+
+    signature = inspect.signature(DistillationLoss).parameters
+    weights = {
+        name: p.default for name, p in signature.items() if name.endswith("_weight")
+    }
+    assert weights == {
+        weight_name(t): spec.loss_default for t, spec in LOSS_TERMS.items()
+    }
+    assert all(f"    {name} : float" in DistillationLoss.__doc__ for name in weights)
+    assert {t for terms in METHOD_TERMS.values() for t in terms} <= set(LOSS_TERMS)
+    loss = DistillationLoss("dask", sp_weight=7.0)
+    assert loss.weights["sp"] == 7.0
+    assert set(loss.weights) == set(LOSS_TERMS)

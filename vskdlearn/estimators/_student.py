@@ -27,7 +27,7 @@ from skorch.utils import to_tensor
 
 from .._validation import check_not_ragged
 from ..augmentation import SensorAugmentation
-from ..losses._distillation import TERMS
+from ..losses._terms import METHOD_TERMS, loss_parameters, weight_name
 from ..modalities import Modalities
 from ._base import (
     INDEX_KEY,
@@ -44,21 +44,12 @@ from ._teacher_outputs import AttentionPairingError, TeacherOutputs
 # AttentionPairingError is raised by fit: importable from here as before.
 __all__ = ["AttentionPairingError", "DistilledStudentClassifier"]
 
-# The loss weights each method uses (the others are ignored): one per term
-# the loss adds up, named "<term>_weight".
+# The loss weights each method uses (the others are ignored).
 METHOD_WEIGHTS = {
-    method: tuple(f"{term}_weight" for term in terms) for method, terms in TERMS.items()
+    method: tuple(map(weight_name, terms)) for method, terms in METHOD_TERMS.items()
 }
-_LOSS_PARAMS = (
-    "ce_weight",
-    "kd_weight",
-    "temperature",
-    "distance_weight",
-    "angle_weight",
-    "semantic_weight",
-    "sp_weight",
-    "attention_weight",
-)
+# The parameters passed on to the loss as "criterion__<name>".
+_LOSS_PARAMS = loss_parameters()
 
 
 class _DistillationNet(_EmbeddingNet):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._torch_scope import check_device
-from ..losses._distillation import PAPER_DASK_WEIGHTS
+from ..losses._terms import PAPER_DASK_WEIGHTS, loss_parameters
 
 try:  # Python >= 3.11
     import tomllib
@@ -63,16 +63,9 @@ STUDENTS = ("sensor", "small", "resnet18")
 # Suffixes of files that are certainly not TOML, each with its format's name.
 _NOT_TOML = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
 
-# DistilledStudentClassifier parameters a grid search may vary.
-GRID_PARAMETERS = (
-    "ce_weight",
-    "kd_weight",
-    "temperature",
-    "distance_weight",
-    "angle_weight",
-    "semantic_weight",
-    "lr",
-)
+# DistilledStudentClassifier parameters a grid search may vary: those of the
+# loss terms marked grid=True in the registry, and the learning rate.
+GRID_PARAMETERS = (*loss_parameters(grid_only=True), "lr")
 
 
 def _datasets():

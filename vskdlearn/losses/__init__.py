@@ -4,7 +4,7 @@ Plain torch functions for each term and :class:`DistillationLoss`, the
 module an estimator trains a student with.
 """
 
-from ._distillation import PAPER_DASK_WEIGHTS, DistillationLoss
+from ._distillation import DistillationLoss
 from ._functional import (
     angle_loss,
     attention_loss,
@@ -14,6 +14,7 @@ from ._functional import (
     similarity_preserving_loss,
     soft_label_loss,
 )
+from ._terms import PAPER_DASK_WEIGHTS
 
 __all__ = [
     "DistillationLoss",

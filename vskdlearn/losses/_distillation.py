@@ -4,39 +4,14 @@ import math
 import numbers
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ._functional import (
-    angle_loss,
-    attention_loss,
-    distance_loss,
-    semantic_loss,
-    similarity_preserving_loss,
-    soft_label_loss,
-)
+from ._terms import LOSS_TERMS, METHOD_TERMS, Batch, weight_name
 
 __all__ = ["DistillationLoss"]
 
-# The terms each method adds up, each scaled by the parameter "<term>_weight".
-TERMS = {
-    "none": ("ce",),
-    "kd": ("ce", "kd"),
-    "rkd": ("ce", "distance", "angle"),
-    "sp": ("ce", "sp"),
-    "at": ("ce", "attention"),
-    "dask": ("ce", "kd", "distance", "angle", "semantic"),
-}
-
-
-# The relational weights of the paper's DASK (Ni et al., 2022). The student's
-# defaults switch them off: measured on UTD-MHAD, they cost accuracy on top
-# of the soft labels (docs/benchmarks/selection.rst).
-PAPER_DASK_WEIGHTS = {
-    "distance_weight": 1.0,
-    "angle_weight": 2.0,
-    "semantic_weight": 1.0,
-}
+# The terms each method adds up (kept under its former name).
+TERMS = METHOD_TERMS
 
 
 def _check_weight(value, name, *, positive=False):
@@ -157,6 +132,8 @@ class DistillationLoss(nn.Module):
         teacher_dim=None,
     ):
         super().__init__()
+        # The signature holds one "<term>_weight" per term of LOSS_TERMS.
+        arguments = locals()
         if distillation not in TERMS:
             raise ValueError(
                 f"distillation must be one of {sorted(TERMS)}, got {distillation!r}."
@@ -164,13 +141,8 @@ class DistillationLoss(nn.Module):
         self.distillation = distillation
         self.terms = TERMS[distillation]
         self.weights = {
-            "ce": _check_weight(ce_weight, "ce_weight"),
-            "kd": _check_weight(kd_weight, "kd_weight"),
-            "distance": _check_weight(distance_weight, "distance_weight"),
-            "angle": _check_weight(angle_weight, "angle_weight"),
-            "semantic": _check_weight(semantic_weight, "semantic_weight"),
-            "sp": _check_weight(sp_weight, "sp_weight"),
-            "attention": _check_weight(attention_weight, "attention_weight"),
+            term: _check_weight(arguments[weight_name(term)], weight_name(term))
+            for term in LOSS_TERMS
         }
         self.temperature = _check_weight(temperature, "temperature", positive=True)
         self.student_dim = _check_dim(student_dim, "student_dim")
@@ -205,6 +177,41 @@ class DistillationLoss(nn.Module):
             )
         # The teacher is a constant for the student's loss.
         return value.detach()
+
+    def _teacher_logits(self, teacher_logits, student_logits):
+        teacher_logits = self._require(
+            teacher_logits, "teacher_logits", student_logits.shape[0]
+        )
+        if teacher_logits.shape != student_logits.shape:
+            raise ValueError(
+                f"teacher_logits has shape {tuple(teacher_logits.shape)} but "
+                f"student_logits {tuple(student_logits.shape)}: the teacher "
+                "must have been trained on the same classes."
+            )
+        return teacher_logits
+
+    def _teacher_embedding(self, teacher_embedding, student_embedding, batch):
+        teacher_embedding = self._require(teacher_embedding, "teacher_embedding", batch)
+        if student_embedding is None:
+            raise ValueError(
+                f"distillation={self.distillation!r} needs student_embedding."
+            )
+        return teacher_embedding
+
+    def _teacher_features(self, teacher_features, student_features, batch):
+        if student_features is None:
+            raise ValueError(
+                f"distillation={self.distillation!r} needs student_features (the "
+                "student's forward_features(x))."
+            )
+        if teacher_features is None:
+            raise ValueError(
+                f"distillation={self.distillation!r} needs teacher_features (the "
+                "teacher's feature maps for the same samples)."
+            )
+        if isinstance(teacher_features, torch.Tensor):
+            teacher_features = [teacher_features]
+        return [self._require(t, "teacher_features", batch) for t in teacher_features]
 
     def _projected(self, student_embedding, teacher_embedding):
         width = student_embedding.shape[1]
@@ -268,62 +275,42 @@ class DistillationLoss(nn.Module):
                 f"student_embedding has {student_embedding.shape[0]} samples but "
                 f"student_logits has {batch}."
             )
-        needs = set(self.terms)
-        if needs & {"kd"}:
-            teacher_logits = self._require(teacher_logits, "teacher_logits", batch)
-            if teacher_logits.shape != student_logits.shape:
-                raise ValueError(
-                    f"teacher_logits has shape {tuple(teacher_logits.shape)} but "
-                    f"student_logits {tuple(student_logits.shape)}: the teacher "
-                    "must have been trained on the same classes."
-                )
-        if needs & {"distance", "angle", "semantic", "sp"}:
-            teacher_embedding = self._require(
-                teacher_embedding, "teacher_embedding", batch
+        needs = {need for term in self.terms for need in LOSS_TERMS[term].needs}
+        if "teacher_logits" in needs:
+            teacher_logits = self._teacher_logits(teacher_logits, student_logits)
+        if "teacher_embedding" in needs:
+            teacher_embedding = self._teacher_embedding(
+                teacher_embedding, student_embedding, batch
             )
-            if student_embedding is None:
-                raise ValueError(
-                    f"distillation={self.distillation!r} needs student_embedding."
-                )
-        if "attention" in needs:
-            if student_features is None:
-                raise ValueError(
-                    "distillation='at' needs student_features (the student's "
-                    "forward_features(x))."
-                )
-            if teacher_features is None:
-                raise ValueError(
-                    "distillation='at' needs teacher_features (the teacher's "
-                    "feature maps for the same samples)."
-                )
-            if isinstance(teacher_features, torch.Tensor):
-                teacher_features = [teacher_features]
-            teacher_features = [
-                self._require(t, "teacher_features", batch) for t in teacher_features
-            ]
-
+        if "teacher_features" in needs:
+            teacher_features = self._teacher_features(
+                teacher_features, student_features, batch
+            )
         student = student_embedding
         if self.distillation == "dask":
             student = self._projected(student_embedding, teacher_embedding)
+        return self._total(
+            Batch(
+                student_logits=student_logits,
+                student_embedding=student,
+                y=y,
+                teacher_logits=teacher_logits,
+                teacher_embedding=teacher_embedding,
+                student_features=student_features,
+                teacher_features=teacher_features,
+                temperature=self.temperature,
+            )
+        )
 
-        compute = {
-            "ce": lambda: F.cross_entropy(student_logits, y),
-            "kd": lambda: soft_label_loss(
-                student_logits, teacher_logits, self.temperature
-            ),
-            "distance": lambda: distance_loss(student, teacher_embedding),
-            "angle": lambda: angle_loss(student, teacher_embedding),
-            "semantic": lambda: semantic_loss(student, teacher_embedding),
-            "sp": lambda: similarity_preserving_loss(student, teacher_embedding),
-            "attention": lambda: attention_loss(student_features, teacher_features),
-        }
-        total = student_logits.sum() * 0.0
+    def _total(self, batch):
+        """The weighted sum of the method's terms; records them."""
+        total = batch.student_logits.sum() * 0.0
         terms = {}
         for term in self.terms:
             weight = self.weights[term]
             if weight == 0:
                 continue
-            value = compute[term]()
+            value = LOSS_TERMS[term].compute(batch)
             terms[term] = value.detach()
             total = total + weight * value
         terms["total"] = total.detach()

@@ -186,7 +186,9 @@ class DepthTRNTeacher(VideoTRNTeacher):
         """
         depth = video[:, :, 0].float()
         theta = self._crop_boxes(depth.amax(dim=1) > 0)
-        grid = F.affine_grid(theta, (len(depth), 1, *self.crop_size), align_corners=False)
+        grid = F.affine_grid(
+            theta, (len(depth), 1, *self.crop_size), align_corners=False
+        )
         # Nearest: interpolating would invent depths between body and background.
         return F.grid_sample(depth, grid, mode="nearest", align_corners=False)
 
