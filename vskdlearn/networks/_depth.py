@@ -182,7 +182,8 @@ class DepthTRNTeacher(VideoTRNTeacher):
 
         Returns
         -------
-        torch.Tensor of shape (batch, n_frames, *crop_size), float
+        torch.Tensor of shape (batch, n_frames, height, width), float, with
+            (height, width) = ``crop_size``
         """
         depth = video[:, :, 0].float()
         theta = self._crop_boxes(depth.amax(dim=1) > 0)
