@@ -3,6 +3,15 @@
 import numpy as np
 
 
+def candidate_names(parser, text, candidates):
+    """The names of a ``--candidates`` value; an unknown one is a usage error."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in candidates]
+    if unknown:
+        parser.error(f"unknown candidates {unknown}; choose among {list(candidates)}")
+    return names
+
+
 def print_paired_table(scores, seconds, reference):
     """``scores[name][seed, fold]``: accuracy; ``seconds[name]``: fit times.
 

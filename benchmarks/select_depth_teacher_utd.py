@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 import torch
-from _selection import print_paired_table
+from _selection import candidate_names, print_paired_table
 
 from vskdlearn import TeacherClassifier
 from vskdlearn.datasets import load_utd_mhad
@@ -58,10 +58,7 @@ def main():
         "--subjects", default="1,3,5,7", help="held-out training subjects"
     )
     args = parser.parse_args()
-    names = [n.strip() for n in args.candidates.split(",") if n.strip()]
-    unknown = [n for n in names if n not in CANDIDATES]
-    if unknown:
-        parser.error(f"unknown candidates {unknown}; choose among {list(CANDIDATES)}")
+    names = candidate_names(parser, args.candidates, CANDIDATES)
     size = tuple(int(v) for v in args.video_size.lower().split("x"))
 
     data = load_utd_mhad(

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 import torch
-from _selection import print_paired_table
+from _selection import candidate_names, print_paired_table
 from sklearn.frozen import FrozenEstimator
 
 from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
@@ -50,10 +50,7 @@ def main():
         help="comma-separated names from CANDIDATES (default: all)",
     )
     args = parser.parse_args()
-    names = [n.strip() for n in args.candidates.split(",") if n.strip()]
-    unknown = [n for n in names if n not in CANDIDATES]
-    if unknown:
-        parser.error(f"unknown candidates {unknown}; choose among {list(CANDIDATES)}")
+    names = candidate_names(parser, args.candidates, CANDIDATES)
     if "alone" not in names:
         names.insert(0, "alone")  # the paired reference
 

@@ -91,6 +91,7 @@ def test_an_empty_clip_is_cropped_to_the_whole_frame():
         ({"crop_size": (64,)}, "crop_size must be"),
         ({"crop_size": (2, 2)}, "crop_size must be"),
         ({"depth_scale": 0}, "depth_scale must be > 0"),
+        ({"standardize": True}, "drop standardize="),
         ({"jitter": 1.0}, r"jitter must be in \[0, 1\)"),
     ],
 )

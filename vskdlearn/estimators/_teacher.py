@@ -31,13 +31,14 @@ def _kind(modality):
     return kind_named(modality, attributes=False)
 
 
-def _dtype_for(kind, X):
+def _kept_dtypes(kind):
     # Video keeps uint8 and depth uint16 (millimetres): the networks convert
     # one batch at a time, so clips are never held in memory as float32.
-    kept = MODALITY_KINDS[kind].kept_dtypes if kind is not None else ()
-    if getattr(X, "dtype", None) in kept:
-        return None
-    return np.float32
+    return MODALITY_KINDS[kind].kept_dtypes if kind is not None else ()
+
+
+def _dtype_for(kind, X):
+    return None if getattr(X, "dtype", None) in _kept_dtypes(kind) else np.float32
 
 
 def _check_layout(X, name, kind, *, in_bundle=False):
@@ -56,8 +57,8 @@ def _check_layout(X, name, kind, *, in_bundle=False):
     return X if in_bundle else entry.to_network(X)
 
 
-def _finish(X):
-    return X if X.dtype in (np.uint8, np.uint16) else as_float32(X)
+def _finish(X, kind):
+    return X if X.dtype in _kept_dtypes(kind) else as_float32(X)
 
 
 class TeacherClassifier(BaseNetClassifier):
@@ -259,7 +260,7 @@ class TeacherClassifier(BaseNetClassifier):
                 ensure_all_finite=True,
             )
             arrays[name] = _finish(
-                _check_layout(array, f"X[{name!r}]", kind, in_bundle=True)
+                _check_layout(array, f"X[{name!r}]", kind, in_bundle=True), kind
             )
         shapes = {name: tuple(a.shape[1:]) for name, a in arrays.items()}
         if reset:
@@ -296,7 +297,7 @@ class TeacherClassifier(BaseNetClassifier):
             dtype=_dtype_for(kind, X),
             ensure_all_finite=True,
         )
-        X = _finish(_check_layout(X, "X", kind))
+        X = _finish(_check_layout(X, "X", kind), kind)
         self._check_shape(X, reset)
         return X
 
@@ -333,7 +334,7 @@ class TeacherClassifier(BaseNetClassifier):
             dtype=_dtype_for(kind, X),
             ensure_all_finite=True,
         )
-        X = _finish(_check_layout(X, "X", kind))
+        X = _finish(_check_layout(X, "X", kind), kind)
         self._check_shape(X, True)
         return X, y
 

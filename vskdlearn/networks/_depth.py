@@ -116,7 +116,11 @@ class DepthTRNTeacher(VideoTRNTeacher):
         random_segments=True,
         **trn_params,
     ):
-        trn_params.pop("standardize", None)  # relative depth replaces it
+        if "standardize" in trn_params:
+            raise ValueError(
+                "DepthTRNTeacher makes depth relative to the body instead of "
+                "standardising clips: drop standardize= (set depth_scale=)."
+            )
         super().__init__(
             n_classes, input_shape, width=width, standardize=False, **trn_params
         )
