@@ -22,11 +22,19 @@ import torch
 from _selection import candidate_names, print_paired_table
 from sklearn.frozen import FrozenEstimator
 
-from vskdlearn import DistilledStudentClassifier, Modalities, TeacherClassifier
+from vskdlearn import (
+    DistilledStudentClassifier,
+    Modalities,
+    TeacherClassifier,
+    TeacherOutputs,
+)
 from vskdlearn.datasets import load_utd_mhad
 from vskdlearn.losses import PAPER_DASK_WEIGHTS
 
-# name -> DistilledStudentClassifier parameters (on top of the defaults).
+# name -> DistilledStudentClassifier parameters (on top of the defaults);
+# "teacher_outputs": "cross-fitted" gives the student out-of-fold teacher
+# logits (TeacherOutputs.cross_fitted over the fold's training subjects).
+CROSS_FITTED = {"teacher_outputs": "cross-fitted"}
 CANDIDATES = {
     "alone": {"distillation": "none"},
     "alone (no augmentation)": {"distillation": "none", "augmentation": None},
@@ -36,6 +44,9 @@ CANDIDATES = {
     "KD + DASK relational terms x0.1": {
         k: 0.1 * v for k, v in PAPER_DASK_WEIGHTS.items()
     },
+    "KD cross-fitted": CROSS_FITTED,
+    "KD cross-fitted T = 2": {**CROSS_FITTED, "temperature": 2.0},
+    "KD cross-fitted kd_weight 2": {**CROSS_FITTED, "kd_weight": 2.0},
 }
 
 
@@ -78,15 +89,24 @@ def main():
             teacher.fit(fusion[fit], y[fit])
             teacher_acc = teacher.score(fusion[val], y[val])
             line = [f"seed {seed} subject {held_out}: teacher {teacher_acc:.3f}"]
+            cross_fitted = None
             for name in names:
+                params = dict(CANDIDATES[name])
+                teacher_X = fusion[fit]
+                if params.pop("teacher_outputs", None) == "cross-fitted":
+                    if cross_fitted is None:  # one set per fold, shared
+                        cross_fitted = TeacherOutputs.cross_fitted(
+                            teacher, fusion[fit], y[fit], groups=subject[fit]
+                        )
+                    teacher_X = cross_fitted
                 student = DistilledStudentClassifier(
                     FrozenEstimator(teacher),
                     max_epochs=args.epochs,
                     random_state=seed,
-                    **CANDIDATES[name],
+                    **params,
                 )
                 start = time.perf_counter()
-                student.fit(acc[fit], y[fit], teacher_X=fusion[fit])
+                student.fit(acc[fit], y[fit], teacher_X=teacher_X)
                 seconds[name].append(time.perf_counter() - start)
                 scores[name][seed, held_out] = student.score(acc[val], y[val])
                 line.append(f"{name} {scores[name][seed, held_out]:.3f}")

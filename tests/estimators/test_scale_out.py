@@ -200,3 +200,58 @@ def test_teacher_outputs_of_other_classes_or_without_maps_are_refused(
         _student(None, student_small, distillation="at").fit(
             images, y, teacher_X=no_maps
         )
+
+
+class _OutputsOfWhatItSaw(TeacherClassifier):
+    """A teacher whose logits say how many samples it was fitted on."""
+
+    def fit(self, X, y, groups=None):
+        super().fit(X, y)
+        self.n_fit_ = len(X)
+        return self
+
+    def predict_logits_and_embeddings(self, X):
+        logits, embeddings = super().predict_logits_and_embeddings(X)
+        return np.full_like(logits, self.n_fit_), embeddings
+
+
+def test_cross_fitted_outputs_come_from_teachers_that_never_saw_the_group(
+    paired, teacher_small
+):
+    _, skeleton, y = paired
+    groups = np.arange(len(y)) % 4
+    teacher = _OutputsOfWhatItSaw(max_epochs=1, random_state=0, **teacher_small)
+    full = teacher.fit(skeleton, y)
+    outputs = TeacherOutputs.cross_fitted(full, skeleton, y, groups=groups)
+    # Each sample's logits from the teacher fitted on the other three groups.
+    held_out_size = np.bincount(groups)[groups]
+    np.testing.assert_array_equal(outputs.logits[:, 0], len(y) - held_out_size)
+    # Embeddings from the teacher fitted on every sample, one space for all.
+    np.testing.assert_array_equal(
+        outputs.embeddings, full.predict_logits_and_embeddings(skeleton)[1]
+    )
+    assert list(outputs.classes) == list(full.classes_)
+    # An unfitted teacher is fitted on all samples for the embeddings.
+    unfitted = _OutputsOfWhatItSaw(max_epochs=1, random_state=0, **teacher_small)
+    again = TeacherOutputs.cross_fitted(unfitted, skeleton, y, groups=groups)
+    np.testing.assert_array_equal(again.logits, outputs.logits)
+    np.testing.assert_array_equal(again.embeddings, outputs.embeddings)
+
+
+def test_cross_fitted_outputs_refuse_folds_without_a_class(paired, teacher_small):
+    _, skeleton, y = paired
+    teacher = TeacherClassifier(max_epochs=1, random_state=0, **teacher_small)
+    with pytest.raises(ValueError, match="has no samples of classes"):
+        # Grouped by label: each fold's training part lacks its held-out class.
+        TeacherOutputs.cross_fitted(teacher.fit(skeleton, y), skeleton, y, groups=y)
+
+
+def test_a_student_learns_from_cross_fitted_outputs(
+    paired, fitted_teacher, student_small
+):
+    images, skeleton, y = paired
+    outputs = TeacherOutputs.cross_fitted(
+        fitted_teacher, skeleton, y, groups=np.arange(len(y)) % 3
+    )
+    student = _student(None, student_small).fit(images, y, teacher_X=outputs)
+    assert student.predict(images).shape == y.shape

@@ -8,6 +8,12 @@ of videos.
 """
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import GroupKFold, check_cv
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["AttentionPairingError", "TeacherOutputs"]
 
@@ -136,6 +142,111 @@ class TeacherOutputs:
         maps = _teacher_feature_maps(teacher, X) if feature_maps else None
         classes = getattr(teacher, "classes_", None)
         return cls(logits, embeddings, classes=classes, feature_maps=maps)
+
+    @classmethod
+    def cross_fitted(cls, teacher, X, y, *, groups=None, cv=None):
+        """Out-of-fold outputs: no sample's logits come from a teacher fitted on it.
+
+        A teacher is nearly always right, and sure of it, on the recordings it
+        was trained on, so its soft labels there are close to one-hot and
+        carry little of what it knows about which actions look alike. Here
+        the training samples are split into folds (by ``groups``, e.g. the
+        subject, so a teacher never saw the person it scores); a clone of
+        ``teacher`` is fitted on all folds but one and gives the logits of
+        the one left out, like :func:`sklearn.model_selection.cross_val_predict`.
+        The embeddings (which the relational terms compare across samples,
+        and so must come from one network) are those of ``teacher`` fitted
+        on all samples.
+
+        Costs one teacher fit per fold (plus one on all samples when
+        ``teacher`` is not fitted yet).
+
+        Parameters
+        ----------
+        teacher : estimator
+            A :class:`TeacherClassifier` (or any classifier that
+            :meth:`from_teacher` can read), fitted on ``X, y`` (used as is
+            for the embeddings; a ``FrozenEstimator`` is unwrapped for the
+            folds) or not (a clone is fitted on all samples too).
+        X : array-like or Modalities
+            The teacher's input for the training samples.
+        y : array-like of shape (n_samples,)
+            Their labels.
+        groups : array-like of shape (n_samples,), default=None
+            The subject (or session) of each sample; the folds keep each
+            group whole.
+        cv : int, cross-validation generator or iterable, default=None
+            The folds: as in scikit-learn (``None`` is ``GroupKFold`` over
+            every group, at most 5 folds, when ``groups`` is given, else 5
+            stratified folds). Every fold's training part must hold every
+            class.
+
+        Returns
+        -------
+        outputs : TeacherOutputs
+            Out-of-fold logits, embeddings of the teacher fitted on all
+            samples, and its classes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vskdlearn import TeacherClassifier, TeacherOutputs
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(24, 3, 32)), np.repeat([0, 1], 12)
+        >>> teacher = TeacherClassifier(
+        ...     modality="accelerometer", max_epochs=2, random_state=0
+        ... )
+        >>> outputs = TeacherOutputs.cross_fitted(teacher, X, y, groups=np.arange(24) % 4)
+        >>> outputs.logits.shape
+        (24, 2)
+        """
+        y = np.asarray(y)
+        n_samples = len(y)
+        if len(X) != n_samples:
+            raise ValueError(
+                f"X has {len(X)} samples but y has {n_samples}: the teacher's "
+                "input and the labels must be sample-aligned."
+            )
+        try:
+            check_is_fitted(teacher)
+            full = teacher
+        except NotFittedError:
+            if isinstance(teacher, FrozenEstimator):
+                raise
+            full = clone(teacher).fit(X, y)
+        template = (
+            teacher.estimator if isinstance(teacher, FrozenEstimator) else teacher
+        )
+        if cv is None and groups is not None:
+            cv = GroupKFold(n_splits=min(5, len(np.unique(groups))))
+        splitter = check_cv(5 if cv is None else cv, y, classifier=True)
+        classes = full.classes_
+        logits = None
+        covered = np.zeros(n_samples, dtype=bool)
+        for fold, (fit, held_out) in enumerate(
+            splitter.split(np.empty(n_samples), y, groups)
+        ):
+            missing = np.setdiff1d(classes, y[fit])
+            if len(missing):
+                raise ValueError(
+                    f"Fold {fold}'s training part has no samples of classes "
+                    f"{list(missing)}, so its teacher cannot score them: use fewer "
+                    "folds, or groups in which every class occurs in every fold."
+                )
+            model = clone(template).fit(_safe_indexing(X, fit), y[fit])
+            fold_logits, _ = _teacher_arrays(model, _safe_indexing(X, held_out))
+            if logits is None:
+                logits = np.empty((n_samples, fold_logits.shape[1]), dtype=np.float32)
+            logits[held_out] = fold_logits
+            covered[held_out] = True
+        if not covered.all():
+            raise ValueError(
+                f"The folds left {int((~covered).sum())} samples out of every "
+                "held-out part: cv must give each sample a fold (e.g. KFold, "
+                "GroupKFold), not a subset of them."
+            )
+        _, embeddings = _teacher_arrays(full, X)
+        return cls(logits, embeddings, classes=classes)
 
     @property
     def shape(self):
