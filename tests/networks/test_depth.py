@@ -69,10 +69,10 @@ def test_training_jitters_the_crop_and_the_frames_but_predicting_does_not():
 def test_channels_follow_the_options():
     clips = _clips()
     for params, expected in [
-        ({}, 5),
-        ({"motion_map": False}, 4),
-        ({"motion": False}, 3),
-        ({"motion": False, "motion_map": False}, 2),
+        ({"motion_map": True}, 5),
+        ({}, 4),
+        ({"motion": False, "motion_map": True}, 3),
+        ({"motion": False}, 2),
     ]:
         frames, batch = _net(**params)._frames(clips)
         assert frames.shape == (batch * 8, expected, 64, 48)
