@@ -121,8 +121,7 @@ def fit_teacher(config, choice, seed, data, report=None, history=False):
     input). The outputs keep the feature maps when a method needs them and
     the teacher has them; else ``maps_error`` says why not.
     """
-    from ..estimators import TeacherClassifier, TeacherOutputs
-    from ..estimators._teacher_outputs import AttentionPairingError
+    from ..estimators import AttentionPairingError, TeacherClassifier, TeacherOutputs
 
     teacher = TeacherClassifier(
         modality=choice.modality,
@@ -166,7 +165,7 @@ def fit_student(config, method, seed, teacher, data, report=None, first_seed=Fal
     windows). Returns the test predictions and what the report shows, or
     ``{"skipped": reason}`` when the method cannot pair with this teacher.
     """
-    from ..estimators._teacher_outputs import AttentionPairingError
+    from ..estimators import AttentionPairingError
 
     student = make_student(config, method, None, seed)
     if report is not None:
