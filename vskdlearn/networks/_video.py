@@ -11,7 +11,7 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
-from ._layers import conv_bn_relu
+from ._layers import EmbeddingNetwork, conv_bn_relu, shared_docs
 
 __all__ = ["VideoTRNTeacher"]
 
@@ -53,7 +53,8 @@ class _FrameCNN(nn.Module):
         return self.project(x).mean(dim=(2, 3)), maps
 
 
-class VideoTRNTeacher(nn.Module):
+@shared_docs
+class VideoTRNTeacher(EmbeddingNetwork):
     """Per-frame CNN followed by a multi-scale temporal relation network.
 
     ``n_segments`` frames are taken from the clip (the centre of each of
@@ -82,8 +83,7 @@ class VideoTRNTeacher(nn.Module):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : tuple of int
         ``(n_frames, n_colors, height, width)`` of one clip (``n_colors`` 3
         for RGB, 1 for depth). ``uint8`` clips are divided by 255; float
@@ -109,8 +109,7 @@ class VideoTRNTeacher(nn.Module):
 
     Attributes
     ----------
-    embedding_dim : int
-        Width of the embedding returned by :meth:`forward`.
+    {embedding_dim_}
     relations : list of tuple of tuple of int
         For each scale, the frame subsets (indices into the sampled frames).
 
@@ -226,8 +225,7 @@ class VideoTRNTeacher(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
         frames, batch = self._frames(video)
         features, _ = self.frame_cnn(frames)
