@@ -244,8 +244,8 @@ class DistilledStudentClassifier(BaseNetClassifier):
         other arguments go as ``module__<name>``. None builds a
         :class:`~vskdlearn.networks.SmallStudent` for images and a
         :class:`~vskdlearn.networks.SensorCNN` for raw series. The paper's
-        student is ``module=ResNet18Student`` (about 50 times slower to train
-        on a CPU; see the user guide).
+        student is ``module=ResNet18Student`` (far slower to train on a CPU;
+        measured in :doc:`/benchmarks/distillation`).
     encoder : GAFTransformer or None, default=None
         For raw windows: an (unfitted) :class:`~vskdlearn.GAFTransformer`,
         cloned and fitted inside ``fit`` on the training windows (with the

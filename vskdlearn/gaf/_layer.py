@@ -66,7 +66,7 @@ class GAFLayer(nn.Module):
     TFLite, most NPUs). Its images are within 1e-6 of :class:`GAFTransformer`'s
     (float64 series stage) except for PAA values within a few float32 ulps of a
     window's extremes, where float32 input itself limits the sine to ~1e-4
-    (measured in ``tests/gaf/test_gaf_layer.py``).
+    (checked by ``tests/gaf/test_gaf_layer.py``).
     NaN or inf in the input are not checked (data-dependent errors do not
     export); they produce NaN images.
 
