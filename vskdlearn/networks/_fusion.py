@@ -194,6 +194,7 @@ class FusionTeacher(EmbeddingNetwork):
         weights = keep.float() * scale
         return [e * weights[:, i : i + 1] for i, e in enumerate(embeddings)]
 
+    @shared_docs
     def forward(self, **modalities):
         """Classify a batch of multimodal recordings.
 

@@ -81,6 +81,12 @@ n_classes : int
 embedding_dim : int
     Width of the embedding returned by :meth:`forward`.
 """,
+    "attributes": """\
+Attributes
+----------
+embedding_dim : int
+    Width of the embedding returned by :meth:`forward`.
+""",
     "returns": """\
 logits : torch.Tensor of shape (batch, n_classes)
 embedding : torch.Tensor of shape (batch, embedding_dim)

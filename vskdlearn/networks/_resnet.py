@@ -90,9 +90,7 @@ class ResNet18Student(EmbeddingNetwork):
         torchvision's 7x7 stride-2 ``conv1`` and max-pool; ``"auto"``: chosen
         from the image size as described above.
 
-    Attributes
-    ----------
-    {embedding_dim_}
+    {attributes}
 
     Notes
     -----
@@ -288,6 +286,7 @@ class ResNet18Student(EmbeddingNetwork):
         x3 = self.layer3(x2)
         return [x1, x2, x3, self.layer4(x3)]
 
+    @shared_docs
     def forward(self, x):
         """Classify a batch of GAF images.
 

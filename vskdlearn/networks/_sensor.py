@@ -40,9 +40,7 @@ class SensorCNN(EmbeddingNetwork):
     dropout : float, default=0.3
         Dropout before the classifier.
 
-    Attributes
-    ----------
-    {embedding_dim_}
+    {attributes}
 
     Notes
     -----
@@ -90,6 +88,7 @@ class SensorCNN(EmbeddingNetwork):
         self._check_batch_eagerly(x, "SensorCNN")
         return self._pooled_block_maps(self.input_norm(x))
 
+    @shared_docs
     def forward(self, x):
         """Classify a batch of sensor windows.
 

@@ -104,9 +104,7 @@ class SkeletonTeacher(EmbeddingNetwork):
         rotation_augment]`` degrees, to be robust to where the subject faces.
         0 disables it.
 
-    Attributes
-    ----------
-    {embedding_dim_}
+    {attributes}
 
     Examples
     --------
@@ -202,6 +200,7 @@ class SkeletonTeacher(EmbeddingNetwork):
         x = self.stem(self.input_norm(self.frame_features(skeleton)))
         return [x, *self._pooled_block_maps(x)]
 
+    @shared_docs
     def forward(self, skeleton):
         """Classify a batch of skeleton sequences.
 

@@ -31,9 +31,7 @@ class SmallStudent(EmbeddingNetwork):
     dropout : float, default=0.0
         Dropout before the classifier.
 
-    Attributes
-    ----------
-    {embedding_dim_}
+    {attributes}
 
     Notes
     -----
@@ -91,6 +89,7 @@ class SmallStudent(EmbeddingNetwork):
             maps.append(x)
         return maps
 
+    @shared_docs
     def forward(self, x):
         """Classify a batch of GAF images.
 

@@ -213,6 +213,7 @@ class VideoTRNTeacher(EmbeddingNetwork):
         _, maps = self.frame_cnn(frames)
         return [m.unflatten(0, (batch, self.n_segments)).mean(dim=1) for m in maps]
 
+    @shared_docs
     def forward(self, video):
         """Classify a batch of clips.
 
