@@ -75,6 +75,13 @@ _SHARED_DOCS = {
 X : array-like or Modalities
     Samples in the layout used in ``fit``.
 """,
+    "groups": """\
+groups : array-like of shape (n_samples,), default=None
+    The subject (or other group) of each sample. With
+    ``early_stopping=True`` whole groups are held out for validation,
+    so that it never shares a person with training; without it,
+    unused.
+""",
     "optimizer": """\
 optimizer : torch optimizer class, default=torch.optim.AdamW
     Its arguments other than ``lr`` go as ``optimizer__<name>``.

@@ -715,6 +715,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
 
     # -- fit ------------------------------------------------------------------
 
+    @shared_parameter_docs
     def fit(self, X, y, teacher_X=None, groups=None):
         """Train the student, learning from the labels and from the teacher.
 
@@ -735,11 +736,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
             outputs for them, a :class:`~vskdlearn.TeacherOutputs` (then the
             teacher is not run, and ``teacher`` may be None). Needed unless
             ``distillation="none"``.
-        groups : array-like of shape (n_samples,), default=None
-            The subject (or other group) of each sample. With
-            ``early_stopping=True`` whole groups are held out for validation,
-            so that it never shares a person with training; without it,
-            unused.
+        {groups}
 
         Returns
         -------

@@ -357,6 +357,7 @@ class TeacherClassifier(BaseNetClassifier):
 
     # -- fit ------------------------------------------------------------------
 
+    @shared_parameter_docs
     def fit(self, X, y, groups=None):
         """Train the teacher network on its modality.
 
@@ -366,11 +367,7 @@ class TeacherClassifier(BaseNetClassifier):
             The teacher's recordings, in the layout of ``modality``.
         y : array-like of shape (n_samples,)
             Labels (ints or strings).
-        groups : array-like of shape (n_samples,), default=None
-            The subject (or other group) of each sample. With
-            ``early_stopping=True`` whole groups are held out for validation,
-            so that it never shares a person with training; without it,
-            unused.
+        {groups}
 
         Returns
         -------
