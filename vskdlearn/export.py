@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._docs import fill_docs
 from ._modality_kinds import SENSOR_MODALITIES
 
 __all__ = [
@@ -117,7 +118,7 @@ def _not_fitted(estimator):
 
 
 def _student_parts(student):
-    """(backbone, encoder, derive, raw window shape or None) of a student."""
+    """(backbone, encoder, derive) of a student's network."""
     module = student.net_.module_
     if hasattr(module, "backbone"):  # StudentModel: augmentation is training-only
         backbone = module.backbone
@@ -126,6 +127,115 @@ def _student_parts(student):
     else:
         backbone, encoder, derive = module, None, None
     return backbone, encoder, derive
+
+
+def _unwrapped(fitted):
+    """The model inside what wraps it without changing its predictions.
+
+    A frozen estimator, and a fitted search (vskd run --grid keeps its best
+    model).
+    """
+    while True:
+        if type(fitted).__name__ == "FrozenEstimator":
+            fitted = fitted.estimator
+        elif hasattr(fitted, "best_estimator_"):
+            fitted = fitted.best_estimator_
+        else:
+            return fitted
+
+
+def _pipeline_steps(pipeline):
+    """``(gaf, student)`` of a ``Pipeline(GAFTransformer, DistilledStudentClassifier)``."""
+    from .estimators import DistilledStudentClassifier
+    from .gaf import GAFTransformer
+
+    steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
+    if (
+        len(steps) != 2
+        or not isinstance(steps[0], GAFTransformer)
+        or not isinstance(steps[1], DistilledStudentClassifier)
+    ):
+        kinds = ", ".join(type(step).__name__ for step in steps)
+        raise ExportError(
+            "only a Pipeline(GAFTransformer, DistilledStudentClassifier) can be "
+            f"exported; this one has the steps ({kinds})."
+        )
+    gaf, estimator = steps
+    if not _is_fitted(gaf):
+        raise _not_fitted(pipeline)
+    return gaf, estimator
+
+
+def _student_export_parts(estimator, gaf):
+    """(backbone, encoder, derive, raw window shape) of a student."""
+    if not _is_fitted(estimator):
+        raise _not_fitted(estimator)
+    backbone, encoder, derive = _student_parts(estimator)
+    if gaf is not None:
+        if encoder is not None:
+            raise ExportError(
+                "the student of this pipeline has its own encoder as well as "
+                "the pipeline's GAFTransformer; export one or the other."
+            )
+        return (
+            backbone,
+            gaf.to_torch(),
+            derive,
+            (gaf.n_channels_in_, gaf.n_timestamps_in_),
+        )
+    if len(estimator.input_shape_) == 2:
+        return backbone, encoder, derive, estimator.input_shape_
+    raise ExportError(
+        f"this student was fitted on GAF images of shape "
+        f"{estimator.input_shape_}, so it cannot take raw windows; export "
+        "the Pipeline(GAFTransformer, DistilledStudentClassifier) it was "
+        "fitted in (or give the student encoder=GAFTransformer(...))."
+    )
+
+
+def _teacher_export_parts(estimator):
+    """(backbone, encoder, derive, raw window shape) of a sensor teacher."""
+    if estimator.modality not in SENSOR_MODALITIES:
+        raise ExportError(
+            f"a teacher on modality {estimator.modality!r} does not take sensor "
+            f"windows; only teachers on {', '.join(SENSOR_MODALITIES)} can be "
+            "exported."
+        )
+    if not _is_fitted(estimator):
+        raise _not_fitted(estimator)
+    shape = estimator.modality_shapes_[estimator.modality]
+    return estimator.net_.module_, None, None, shape
+
+
+def _export_metadata(estimator, gaf, n_channels, n_timestamps):
+    """What the exported model expects and what its columns mean."""
+    from . import __version__
+
+    encoder_description = "none"
+    if gaf is not None:
+        encoder_description = repr(gaf)
+    elif getattr(estimator, "encoder_", None) is not None:
+        encoder_description = repr(estimator.encoder_)
+    described = type(estimator).__name__
+    if gaf is not None:
+        described = f"Pipeline(GAFTransformer, {described})"
+    return {
+        "vskdlearn_version": __version__,
+        "estimator": described,
+        "classes": json.dumps(np.asarray(estimator.classes_).tolist()),
+        "input_name": INPUT_NAME,
+        "input_shape": json.dumps(["batch", n_channels, n_timestamps]),
+        "input_dtype": "float32",
+        "n_channels": str(n_channels),
+        "n_timestamps": str(n_timestamps),
+        "outputs": "probabilities (batch, n_classes), columns in the order of "
+        "classes; logits (batch, n_classes)",
+        "encoder": encoder_description,
+        "sampling": (
+            f"windows of {n_timestamps} time steps per channel, cut and resampled "
+            "as the training windows were, in the training data's units"
+        ),
+    }
 
 
 def deployable(fitted):
@@ -154,77 +264,22 @@ def deployable(fitted):
 
     from sklearn.pipeline import Pipeline
 
-    from . import __version__
     from .estimators import DistilledStudentClassifier, TeacherClassifier
-    from .gaf import GAFTransformer
 
-    # What wraps a fitted model without changing its predictions: a frozen
-    # estimator, and a fitted search (vskd run --grid keeps its best model).
-    while True:
-        if type(fitted).__name__ == "FrozenEstimator":
-            fitted = fitted.estimator
-        elif hasattr(fitted, "best_estimator_"):
-            fitted = fitted.best_estimator_
-        else:
-            break
-    gaf = None
+    fitted = _unwrapped(fitted)
+    gaf, estimator = None, fitted
     if isinstance(fitted, Pipeline):
-        steps = [step for _, step in fitted.steps if step not in (None, "passthrough")]
-        if (
-            len(steps) != 2
-            or not isinstance(steps[0], GAFTransformer)
-            or not isinstance(steps[1], DistilledStudentClassifier)
-        ):
-            kinds = ", ".join(type(step).__name__ for step in steps)
-            raise ExportError(
-                "only a Pipeline(GAFTransformer, DistilledStudentClassifier) can be "
-                f"exported; this one has the steps ({kinds})."
-            )
-        gaf, estimator = steps
-        if not _is_fitted(gaf):
-            raise _not_fitted(fitted)
-    else:
-        estimator = fitted
-
+        gaf, estimator = _pipeline_steps(fitted)
     if isinstance(estimator, DistilledStudentClassifier):
-        if not _is_fitted(estimator):
-            raise _not_fitted(estimator)
-        backbone, encoder, derive = _student_parts(estimator)
-        if gaf is not None:
-            if encoder is not None:
-                raise ExportError(
-                    "the student of this pipeline has its own encoder as well as "
-                    "the pipeline's GAFTransformer; export one or the other."
-                )
-            encoder = gaf.to_torch()
-            shape = (gaf.n_channels_in_, gaf.n_timestamps_in_)
-        elif len(estimator.input_shape_) == 2:
-            shape = estimator.input_shape_
-        else:
-            raise ExportError(
-                f"this student was fitted on GAF images of shape "
-                f"{estimator.input_shape_}, so it cannot take raw windows; export "
-                "the Pipeline(GAFTransformer, DistilledStudentClassifier) it was "
-                "fitted in (or give the student encoder=GAFTransformer(...))."
-            )
+        backbone, encoder, derive, shape = _student_export_parts(estimator, gaf)
     elif isinstance(estimator, TeacherClassifier):
-        if estimator.modality not in SENSOR_MODALITIES:
-            raise ExportError(
-                f"a teacher on modality {estimator.modality!r} does not take sensor "
-                f"windows; only teachers on {', '.join(SENSOR_MODALITIES)} can be "
-                "exported."
-            )
-        if not _is_fitted(estimator):
-            raise _not_fitted(estimator)
-        backbone, encoder, derive = estimator.net_.module_, None, None
-        shape = estimator.modality_shapes_[estimator.modality]
+        backbone, encoder, derive, shape = _teacher_export_parts(estimator)
     else:
         raise ExportError(
             f"cannot export a {type(fitted).__name__}: expected a fitted "
             "DistilledStudentClassifier, Pipeline(GAFTransformer, "
             "DistilledStudentClassifier) or TeacherClassifier on a sensor modality."
         )
-
     n_channels, n_timestamps = (int(v) for v in shape)
     model = DeployedModel(
         copy.deepcopy(backbone),
@@ -234,32 +289,7 @@ def deployable(fitted):
         n_timestamps=n_timestamps,
     )
     model = model.float().cpu().eval().requires_grad_(False)
-    encoder_description = "none"
-    if gaf is not None:
-        encoder_description = repr(gaf)
-    elif getattr(estimator, "encoder_", None) is not None:
-        encoder_description = repr(estimator.encoder_)
-    described = type(estimator).__name__
-    if gaf is not None:
-        described = f"Pipeline(GAFTransformer, {described})"
-    metadata = {
-        "vskdlearn_version": __version__,
-        "estimator": described,
-        "classes": json.dumps(np.asarray(estimator.classes_).tolist()),
-        "input_name": INPUT_NAME,
-        "input_shape": json.dumps(["batch", n_channels, n_timestamps]),
-        "input_dtype": "float32",
-        "n_channels": str(n_channels),
-        "n_timestamps": str(n_timestamps),
-        "outputs": "probabilities (batch, n_classes), columns in the order of "
-        "classes; logits (batch, n_classes)",
-        "encoder": encoder_description,
-        "sampling": (
-            f"windows of {n_timestamps} time steps per channel, cut and resampled "
-            "as the training windows were, in the training data's units"
-        ),
-    }
-    return model, metadata
+    return model, _export_metadata(estimator, gaf, n_channels, n_timestamps)
 
 
 def _metadata(fitted, channel_names, sampling_rate, extra):
@@ -294,6 +324,28 @@ def _example(model, batch=2):
     return torch.randn(batch, model.n_channels, model.n_timestamps, generator=generator)
 
 
+# The parameter docs both exports share, written once.
+_SHARED_DOCS = {
+    "fitted": """\
+fitted : DistilledStudentClassifier, Pipeline or TeacherClassifier
+    See :func:`deployable`.
+""",
+    "described": """\
+channel_names : list of str, optional
+    Names of the input channels, e.g. ``["acc_x", "acc_y", "acc_z"]``.
+sampling_rate : float, optional
+    Sampling rate of the windows, in Hz.
+metadata : dict, optional
+    More key-value pairs for the metadata.
+""",
+}
+
+
+def _shared_docs(export):
+    return fill_docs(export, _SHARED_DOCS)
+
+
+@_shared_docs
 def to_torchscript(
     fitted, path, *, channel_names=None, sampling_rate=None, metadata=None
 ):
@@ -301,16 +353,10 @@ def to_torchscript(
 
     Parameters
     ----------
-    fitted : DistilledStudentClassifier, Pipeline or TeacherClassifier
-        See :func:`deployable`.
+    {fitted}
     path : str or path-like
         Where to write the ``.pt`` file.
-    channel_names : list of str, optional
-        Names of the input channels, e.g. ``["acc_x", "acc_y", "acc_z"]``.
-    sampling_rate : float, optional
-        Sampling rate of the windows, in Hz.
-    metadata : dict, optional
-        More key-value pairs for the metadata.
+    {described}
 
     Returns
     -------
@@ -327,6 +373,7 @@ def to_torchscript(
     return scripted
 
 
+@_shared_docs
 def to_onnx(
     fitted,
     path,
@@ -341,20 +388,14 @@ def to_onnx(
 
     Parameters
     ----------
-    fitted : DistilledStudentClassifier, Pipeline or TeacherClassifier
-        See :func:`deployable`.
+    {fitted}
     path : str or path-like
         Where to write the ``.onnx`` file.
     quantize : {None, "dynamic"}, default=None
         ``"dynamic"``: int8 weights with onnxruntime's ``quantize_dynamic``
         (activations quantized at run time); about 4x smaller. Measure the
         accuracy on your data (the benchmarks page has UTD-MHAD figures).
-    channel_names : list of str, optional
-        Names of the input channels, e.g. ``["acc_x", "acc_y", "acc_z"]``.
-    sampling_rate : float, optional
-        Sampling rate of the windows, in Hz.
-    metadata : dict, optional
-        More key-value pairs for the metadata.
+    {described}
     opset_version : int, default=18
         ONNX opset.
 

@@ -19,9 +19,7 @@ what is particular to its dataset (file names, parser, units, protocols), to
    (:meth:`~DatasetLoader.describe`) into an :class:`ActivityDataset`.
 """
 
-import re
-import textwrap
-
+from .._docs import fill_docs
 from .._modality_kinds import MODALITY_KINDS, kind_named
 from . import _cache
 from ._base import (
@@ -35,12 +33,10 @@ from ._base import (
 
 __all__ = ["DatasetLoader", "protocol", "shared_parameter_docs"]
 
-# Parameter docs every loader shares, written once (as imbalanced-learn
-# substitutes its shared docs): a loader's docstring holds the placeholder
-# line and :func:`shared_parameter_docs` fills it in, at its indentation
-# (Python 3.13 strips docstrings' indentation, older versions keep it).
-_PLACEHOLDER = re.compile(r"^( *)\{cache_and_data_home\}\n", re.MULTILINE)
-_CACHE_AND_DATA_HOME = """\
+# Parameter docs every loader shares, written once: a loader's docstring
+# holds the placeholder line and :func:`shared_parameter_docs` fills it in.
+_SHARED_DOCS = {
+    "cache_and_data_home": """\
 cache : bool or path-like, default=False
     Keep the parsed arrays on disk (``True``: in ``<data_home>/cache``;
     or in the folder given) and reuse them while no input file changed
@@ -48,16 +44,12 @@ cache : bool or path-like, default=False
 data_home : str or path-like, optional
     See :func:`~vskdlearn.datasets.get_data_home`.
 """
+}
 
 
 def shared_parameter_docs(loader):
     """Fill the shared parameter docs into ``loader``'s docstring."""
-    match = _PLACEHOLDER.search(loader.__doc__)
-    if match is None:
-        raise AssertionError(f"{loader.__name__}'s docstring has no placeholder")
-    shared = textwrap.indent(_CACHE_AND_DATA_HOME, match.group(1))
-    loader.__doc__ = _PLACEHOLDER.sub(lambda _: shared, loader.__doc__)
-    return loader
+    return fill_docs(loader, _SHARED_DOCS)
 
 
 def protocol(factor, train, test, description):

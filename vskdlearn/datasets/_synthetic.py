@@ -524,7 +524,7 @@ def make_multimodal_activities(
     Notes
     -----
     See ``data.DESCR`` for the physics. With the defaults: 512 recordings,
-    about 30 MB, generated in a few seconds.
+    about 30 MB.
 
     Examples
     --------

@@ -6,6 +6,11 @@ why they wrap skorch rather than subclass it.
 
 from ._student import DistilledStudentClassifier
 from ._teacher import TeacherClassifier
-from ._teacher_outputs import TeacherOutputs
+from ._teacher_outputs import AttentionPairingError, TeacherOutputs
 
-__all__ = ["DistilledStudentClassifier", "TeacherClassifier", "TeacherOutputs"]
+__all__ = [
+    "AttentionPairingError",
+    "DistilledStudentClassifier",
+    "TeacherClassifier",
+    "TeacherOutputs",
+]

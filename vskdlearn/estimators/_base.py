@@ -18,8 +18,16 @@ subclass of ``skorch.NeuralNetClassifier``. The reasons:
   skorch does, one attribute each), report in ``get_params`` and forward to
   the net, so they are grid-searchable exactly as with skorch.
 - The net is extended only through skorch's documented hooks: ``infer``
-  (drop the sample index carried by the dataset) and ``get_loss`` (the
-  teacher rows of exactly the batch's samples, see ``_student.py``).
+  (mixed precision here; the student's drops the sample index its dataset
+  carries) and ``get_loss`` (the teacher rows of exactly the batch's
+  samples, see ``_student.py``).
+
+Both estimators fit through one template, :meth:`BaseNetClassifier._fit`:
+their public ``fit`` checks the parameters and the data, and the template
+encodes the labels, draws the validation split, runs the estimator's own
+step (:meth:`~BaseNetClassifier._network_step`: the teacher's modality
+layout, the student's teacher outputs and front), builds the module and the
+net, trains it (:meth:`~BaseNetClassifier._train`) and records it.
 """
 
 import contextlib
@@ -31,6 +39,7 @@ import threading
 import types
 from collections.abc import Mapping
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -48,6 +57,7 @@ from skorch.dataset import get_len
 from skorch.utils import to_tensor
 from torch.utils.data import Subset
 
+from .._docs import fill_docs
 from .._torch_scope import (
     TorchRandomStream,
     check_device,
@@ -57,11 +67,71 @@ from .._torch_scope import (
 
 __all__ = []
 
-# Keys of the dict a student's skorch dataset holds: the images and the
-# position of each sample in the training set, which pairs it with its
-# teacher outputs whatever the shuffling and the validation split.
-INPUT_KEY = "_vskd_input"
-INDEX_KEY = "_vskd_sample_index"
+
+# The parameter and attribute docs both estimators share, written once: an
+# estimator's (or a method's) docstring holds the placeholder line ``{name}``.
+_SHARED_DOCS = {
+    "X": """\
+X : array-like or Modalities
+    Samples in the layout used in ``fit``.
+""",
+    "groups": """\
+groups : array-like of shape (n_samples,), default=None
+    The subject (or other group) of each sample. With
+    ``early_stopping=True`` whole groups are held out for validation,
+    so that it never shares a person with training; without it,
+    unused.
+""",
+    "optimizer": """\
+optimizer : torch optimizer class, default=torch.optim.AdamW
+    Its arguments other than ``lr`` go as ``optimizer__<name>``.
+""",
+    "early_stopping": """\
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data (whole groups
+    when ``fit`` is given ``groups``, e.g. subjects, else stratified;
+    drawn with ``random_state``), stop when its loss has not improved for
+    ``n_iter_no_change`` epochs and keep the best epoch's weights. Only
+    data given to ``fit`` is used.
+""",
+    "validation_fraction": """\
+validation_fraction : float, default=0.1
+    Share of the training data (or of the groups) held out when
+    ``early_stopping=True``.
+""",
+    "n_iter_no_change": """\
+n_iter_no_change : int, default=10
+    Patience of the early stopping, in epochs.
+""",
+    "callbacks": """\
+callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+    Extra skorch callbacks, after the built-in ones.
+""",
+    "verbose": """\
+verbose : int, default=0
+    0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
+""",
+    "kwargs": """\
+**kwargs
+    Keywords starting with ``module__``, ``optimizer__``, ``callbacks__``,
+    ``iterator_train__`` or ``iterator_valid__``, forwarded to the skorch
+    net (grid-searchable like the named parameters).
+""",
+    "classes_": """\
+classes_ : ndarray of shape (n_classes,)
+    Labels seen in ``fit``, in the user's own labels.
+""",
+    "device_": """\
+device_ : str
+    The device used.
+""",
+}
+
+
+def shared_parameter_docs(documented):
+    """Fill the shared parameter and attribute docs into a docstring."""
+    return fill_docs(documented, _SHARED_DOCS)
+
 
 NET_PREFIXES = (
     "module__",
@@ -75,15 +145,11 @@ NET_PREFIXES = (
 def call_module(module, x, device="cpu", **fit_params):
     """Run a batch through ``module`` the way the nets do.
 
-    A dict batch is either a student's ``{input, sample index}`` (the index
-    is for the loss, not the module) or a multimodal recording, passed as one
-    keyword per modality.
+    A dict batch is a multimodal recording, passed as one keyword per
+    modality.
     """
     x = to_tensor(x, device=device)
     if isinstance(x, Mapping):
-        x = {k: v for k, v in x.items() if k != INDEX_KEY}
-        if list(x) == [INPUT_KEY]:
-            return module(x[INPUT_KEY], **fit_params)
         return module(**x, **fit_params)
     return module(x, **fit_params)
 
@@ -291,8 +357,35 @@ def accepted_kwargs(module_class):
     return set(params)
 
 
+class NetworkPlan(NamedTuple):
+    """What an estimator's own fit step gives the shared template.
+
+    ``input_shape`` is what the network built from ``module`` takes;
+    ``wrap``, if given, puts that network inside a larger module (an
+    augmentation, the student's encoder); ``own`` is the estimator's, handed
+    back to its :meth:`BaseNetClassifier._criterion` and
+    :meth:`BaseNetClassifier._train`.
+    """
+
+    input_shape: object
+    wrap: object = None
+    own: object = None
+
+
 class BaseNetClassifier(ClassifierMixin, BaseEstimator):
-    """Parameters, net building, prediction and persistence shared by both."""
+    """Parameters, the fit template, prediction and persistence shared by both.
+
+    A subclass sets ``_role`` (its name in messages) and ``_net_class`` (the
+    skorch net it trains), has a public ``fit`` that checks its parameters
+    and data then calls :meth:`_fit`, and adds its own step to the template
+    by overriding :meth:`_network_step` and, where it trains otherwise than
+    on cross-entropy, :meth:`_criterion` and :meth:`_train`.
+    """
+
+    #: What the estimator is called in messages about its module.
+    _role = None
+    #: The skorch net class the template builds.
+    _net_class = _EmbeddingNet
 
     _parameter_constraints = {
         "module": [None, callable],
@@ -571,6 +664,60 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         net.mixed_precision_ = self.mixed_precision
         return net
 
+    # -- the fit template -----------------------------------------------------
+
+    def _check_params(self):
+        """Check the parameters (in ``fit``: estimators never raise in ``__init__``)."""
+        self._validate_params()
+        check_net_kwargs(self)
+
+    def _fit(self, X, y, groups=None, **fit_params):
+        """Train on validated ``X`` (as the net takes it) and ``y``; record the net.
+
+        The steps both estimators share, in this order: encode the labels,
+        draw the seed and the validation split, resolve the device, the
+        estimator's own step (:meth:`_network_step`, given ``fit_params``),
+        then, inside the fit's stream of torch's generators, build and try
+        the module, build the net with the estimator's loss
+        (:meth:`_criterion`) and train it (:meth:`_train`).
+        """
+        y_encoded = self._encode_labels(y)
+        seed = derive_seed(self.random_state)
+        split = self._validation_split(y_encoded, groups, seed)
+        stream = self._start_fit(seed)
+        plan = self._network_step(X, y, seed, **fit_params)
+        with stream.active():
+            module, self.embedding_dim_ = self._init_module(
+                X, plan.input_shape, self._role, wrap=plan.wrap
+            )
+            criterion, criterion_kwargs = self._criterion(plan)
+            net = self._build_net(
+                self._net_class,
+                module,
+                criterion,
+                seed,
+                split,
+                len(y_encoded),
+                **criterion_kwargs,
+            )
+            net.initialize()
+            self._train(net, X, y_encoded, plan)
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    def _network_step(self, X, y, seed, **fit_params):  # pragma: no cover
+        """The estimator's own step before its network is built: a :class:`NetworkPlan`."""
+        raise NotImplementedError
+
+    def _criterion(self, plan):
+        """The loss class and its ``criterion__`` arguments."""
+        return torch.nn.CrossEntropyLoss, {}
+
+    def _train(self, net, X, y_encoded, plan):
+        """Train the initialised ``net`` (inside the fit's stream)."""
+        net.partial_fit(X, y_encoded)
+
     def _start_fit(self, seed):
         """Resolve the device; the fit's own stream of torch's generators.
 
@@ -615,6 +762,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             )
         return logits, embedding
 
+    @shared_parameter_docs
     def predict_logits_and_embeddings(self, X):
         """Logits and embeddings of samples, from one batched forward pass.
 
@@ -623,8 +771,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
 
         Returns
         -------
@@ -636,13 +783,13 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         logits, embedding = self._forward(X)
         return logits.numpy(), embedding.numpy()
 
+    @shared_parameter_docs
     def predict_feature_maps(self, X):
         """Intermediate feature maps of the network, for attention transfer.
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
 
         Returns
         -------
@@ -668,14 +815,14 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
                 batches.append([m.cpu() for m in maps])
         return [torch.cat(level).numpy() for level in zip(*batches, strict=True)]
 
+    @shared_parameter_docs
     def decision_function(self, X):
         """Logits of samples (for two classes: logit of ``classes_[1]`` minus
         logit of ``classes_[0]``, as scikit-learn expects).
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
 
         Returns
         -------
@@ -686,13 +833,13 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
             return logits[:, 1] - logits[:, 0]
         return logits
 
+    @shared_parameter_docs
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits).
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
 
         Returns
         -------
@@ -701,13 +848,13 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         """
         return softmax(self._forward(X)[0].double().numpy(), axis=1)
 
+    @shared_parameter_docs
     def predict(self, X):
         """Predicted labels, in the labels given to ``fit``.
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
 
         Returns
         -------
@@ -716,13 +863,13 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         logits = self._forward(X)[0]
         return self.classes_[logits.argmax(dim=1).numpy()]
 
+    @shared_parameter_docs
     def score(self, X, y, sample_weight=None):
         """Accuracy of :meth:`predict` on ``X`` against ``y``.
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
         y : array-like of shape (n_samples,)
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -735,6 +882,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
         """
         return super().score(X, y, sample_weight=sample_weight)
 
+    @shared_parameter_docs
     def embed(self, X):
         """Embeddings of samples (the input of the network's classifier layer).
 
@@ -743,8 +891,7 @@ class BaseNetClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or Modalities
-            Samples in the layout used in ``fit``.
+        {X}
 
         Returns
         -------

@@ -13,6 +13,7 @@ authors' released code zipped two independently shuffled loaders, so its
 
 from collections.abc import Mapping
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,14 +31,12 @@ from ..augmentation import SensorAugmentation
 from ..losses._terms import METHOD_TERMS, loss_parameters, weight_name
 from ..modalities import Modalities
 from ._base import (
-    INDEX_KEY,
-    INPUT_KEY,
     BaseNetClassifier,
+    NetworkPlan,
     _EmbeddingNet,
     as_float32,
     call_module,
-    check_net_kwargs,
-    derive_seed,
+    shared_parameter_docs,
 )
 from ._teacher_outputs import AttentionPairingError, TeacherOutputs
 
@@ -52,14 +51,21 @@ METHOD_WEIGHTS = {
 _LOSS_PARAMS = loss_parameters()
 
 
+# Keys of the dict the student's skorch dataset holds: the network's input
+# and the position of each sample in the training set, which pairs it with
+# its teacher outputs whatever the shuffling and the validation split.
+_INPUT = "_vskd_input"
+_INDEX = "_vskd_sample_index"
+
+
 class _DistillationNet(_EmbeddingNet):
     """skorch net whose loss reads the teacher rows of the batch's samples.
 
-    ``teacher_logits_``, ``teacher_embedding_`` and ``teacher_features_``
-    hold the teacher's outputs for the whole training set (row ``i`` for
-    sample ``i`` of ``X``); they are set before training and released after.
-    ``mixup_`` is the mixup concentration (0: off) and ``mixup_generator_``
-    its own generator.
+    :meth:`train_paired` trains it: it holds the teacher's outputs for the
+    whole training set (``teacher_logits_``, ``teacher_embedding_`` and
+    ``teacher_features_``, row ``i`` for sample ``i`` of ``X``) while it
+    trains, and releases them after. ``mixup_`` is the mixup concentration
+    (0: off) and ``mixup_generator_`` its own generator, held likewise.
     """
 
     teacher_logits_ = None
@@ -68,7 +74,41 @@ class _DistillationNet(_EmbeddingNet):
     mixup_ = 0.0
     mixup_generator_ = None
 
+    def train_paired(self, X, y, teacher=None, mixup=0.0, mixup_generator=None):
+        """Train the initialised net on ``X``, each sample with its teacher row.
+
+        Parameters
+        ----------
+        X : ndarray
+            The network's input.
+        y : ndarray of int
+            Encoded labels.
+        teacher : tuple or None
+            ``(logits, embedding, feature maps or None)``, tensors whose row
+            ``i`` belongs to sample ``i`` of ``X``; None: no teacher.
+        mixup : float
+            Mixup concentration (0: off), drawing from ``mixup_generator``.
+        """
+        if mixup:
+            self.mixup_ = float(mixup)
+            self.mixup_generator_ = mixup_generator
+        if teacher is not None:
+            logits, embedding, features = teacher
+            self.teacher_logits_ = logits.to(self.device)
+            self.teacher_embedding_ = embedding.to(self.device)
+            if features is not None:
+                self.teacher_features_ = [f.to(self.device) for f in features]
+        try:
+            return self.partial_fit({_INPUT: X, _INDEX: np.arange(len(X))}, y)
+        finally:
+            # Training-only: release the teacher tensors (memory, pickles).
+            self.teacher_logits_ = self.teacher_embedding_ = None
+            self.teacher_features_ = None
+            self.mixup_generator_ = None
+
     def infer(self, x, **fit_params):
+        if isinstance(x, Mapping):  # a training batch: the index is the loss's
+            x = x[_INPUT]
         out = super().infer(x, **fit_params)
         # With "at" the student's feature maps are needed in the loss.
         if self.teacher_features_ is not None:
@@ -100,7 +140,7 @@ class _DistillationNet(_EmbeddingNet):
                 self.history.record_batch(f"{prefix}_{term}", value)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        loss, terms = self._loss_terms(y_pred, y_true, X[INDEX_KEY])
+        loss, terms = self._loss_terms(y_pred, y_true, X[_INDEX])
         self._record_terms(terms, training)
         return loss
 
@@ -116,10 +156,10 @@ class _DistillationNet(_EmbeddingNet):
         g = self.mixup_generator_
         lam = _beta(self.mixup_, g)
         perm = torch.randperm(len(yi), generator=g)
-        x = to_tensor(Xi[INPUT_KEY], device=self.device)
-        mixed = {**Xi, INPUT_KEY: lam * x + (1 - lam) * x[perm.to(x.device)]}
+        x = to_tensor(Xi[_INPUT], device=self.device)
+        mixed = {**Xi, _INPUT: lam * x + (1 - lam) * x[perm.to(x.device)]}
         y_pred = self.infer(mixed, **fit_params)
-        index = Xi[INDEX_KEY]
+        index = Xi[_INDEX]
         loss_a, terms_a = self._loss_terms(y_pred, yi, index)
         loss_b, terms_b = self._loss_terms(y_pred, yi[perm], index[perm])
         loss = lam * loss_a + (1 - lam) * loss_b
@@ -128,6 +168,14 @@ class _DistillationNet(_EmbeddingNet):
         )
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+
+class _Teaching(NamedTuple):
+    """The student's own part of its fit: the teacher and the mixup."""
+
+    outputs: tuple  # (logits, embedding, feature maps or None), or None
+    mixup: float
+    mixup_seed: int
 
 
 def _beta(alpha, generator):
@@ -158,6 +206,7 @@ def _check_finite_teacher_X(teacher_X):
             )
 
 
+@shared_parameter_docs
 class DistilledStudentClassifier(BaseNetClassifier):
     """A student network on sensor windows, distilled from a teacher.
 
@@ -195,8 +244,8 @@ class DistilledStudentClassifier(BaseNetClassifier):
         other arguments go as ``module__<name>``. None builds a
         :class:`~vskdlearn.networks.SmallStudent` for images and a
         :class:`~vskdlearn.networks.SensorCNN` for raw series. The paper's
-        student is ``module=ResNet18Student`` (about 50 times slower to train
-        on a CPU; see the user guide).
+        student is ``module=ResNet18Student`` (far slower to train on a CPU;
+        measured in :doc:`/benchmarks/distillation`).
     encoder : GAFTransformer or None, default=None
         For raw windows: an (unfitted) :class:`~vskdlearn.GAFTransformer`,
         cloned and fitted inside ``fit`` on the training windows (with the
@@ -252,27 +301,18 @@ class DistilledStudentClassifier(BaseNetClassifier):
     batch_size : int, default=32
         Samples per batch. The relational terms compare the samples of a
         batch with each other, so very small batches weaken them.
-    optimizer : torch optimizer class, default=torch.optim.AdamW
-        Its arguments other than ``lr`` go as ``optimizer__<name>``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (whole groups
-        when ``fit`` is given ``groups``, e.g. subjects, else stratified;
-        drawn with ``random_state``; the teacher rows go with their samples),
-        stop when its loss has not improved for ``n_iter_no_change`` epochs
-        and keep the best epoch's weights. Only data given to ``fit`` is used.
-    validation_fraction : float, default=0.1
-        Share of the training data (or of the groups) held out when
-        ``early_stopping=True``.
-    n_iter_no_change : int, default=10
-        Patience of the early stopping, in epochs.
+    {optimizer}
+    {early_stopping}
+        The teacher rows go with their samples.
+    {validation_fraction}
+    {n_iter_no_change}
     lr_schedule : {"onecycle", "cosine"} or None, default="onecycle"
         ``"onecycle"``: the one-cycle policy (warm-up to ``lr``, then
         annealing, stepped every batch); ``"cosine"``: cosine annealing over
         ``max_epochs``. Either is a skorch ``LRScheduler`` callback named
         ``"lr_scheduler"`` (replace it with ``callbacks__lr_scheduler=...``).
         None keeps the learning rate.
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks, after the built-in ones.
+    {callbacks}
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout, the validation split
         and, when it has no ``random_state`` of its own, the fit of an
@@ -288,17 +328,12 @@ class DistilledStudentClassifier(BaseNetClassifier):
         Run the network under bfloat16 autocast (``torch.autocast``): less
         memory and faster on recent GPUs (CUDA from Ampere on); losses and
         outputs stay float32, and bfloat16 needs no loss scaling.
-    verbose : int, default=0
-        0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
-    **kwargs
-        Keywords starting with ``module__``, ``optimizer__``, ``callbacks__``,
-        ``iterator_train__`` or ``iterator_valid__``, forwarded to the skorch
-        net (grid-searchable like the named parameters).
+    {verbose}
+    {kwargs}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Labels seen in ``fit``, in the user's own labels.
+    {classes_}
     n_features_in_ : int
         Size of the second axis of ``X`` (window or image channels).
     encoder_ : GAFTransformer or None
@@ -320,8 +355,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
     history_ : skorch.History
         Per-epoch losses; each batch also records every loss term
         (``history_[-1, "batches", 0, "train_kd"]`` ...).
-    device_ : str
-        The device used.
+    {device_}
 
     See Also
     --------
@@ -357,6 +391,9 @@ class DistilledStudentClassifier(BaseNetClassifier):
     """
 
     __metadata_request__fit = {"teacher_X": True, "groups": True}
+
+    _role = "student"
+    _net_class = _DistillationNet
 
     _parameter_constraints = {
         **BaseNetClassifier._parameter_constraints,
@@ -678,6 +715,7 @@ class DistilledStudentClassifier(BaseNetClassifier):
 
     # -- fit ------------------------------------------------------------------
 
+    @shared_parameter_docs
     def fit(self, X, y, teacher_X=None, groups=None):
         """Train the student, learning from the labels and from the teacher.
 
@@ -698,30 +736,33 @@ class DistilledStudentClassifier(BaseNetClassifier):
             outputs for them, a :class:`~vskdlearn.TeacherOutputs` (then the
             teacher is not run, and ``teacher`` may be None). Needed unless
             ``distillation="none"``.
-        groups : array-like of shape (n_samples,), default=None
-            The subject (or other group) of each sample. With
-            ``early_stopping=True`` whole groups are held out for validation,
-            so that it never shares a person with training; without it,
-            unused.
+        {groups}
 
         Returns
         -------
         self : DistilledStudentClassifier
             The fitted student.
         """
-        self._validate_params()
-        check_net_kwargs(self)
+        self._check_params()
+        X, y = self._validate_fit_input(X, y)
+        return self._fit(X, y, groups, teacher_X=teacher_X)
+
+    def _check_params(self):
+        super()._check_params()
         self._check_weights()
+
+    def _validate_fit_input(self, X, y):
         check_not_ragged(X, "X", type(self).__name__)
         X, y = validate_data(
             self, X, y, allow_nd=True, dtype=np.float32, ensure_all_finite=True
         )
         X = self._as_network_input(as_float32(X))
-        y_encoded = self._encode_labels(y)
         self.input_shape_ = tuple(X.shape[1:])
-        seed = derive_seed(self.random_state)
-        split = self._validation_split(y_encoded, groups, seed)
-        stream = self._start_fit(seed)
+        return X, y
+
+    def _network_step(self, X, y, seed, teacher_X=None):
+        """The teacher's outputs, then the network's front (augmentation, encoder)."""
+        from ..networks import StudentModel
 
         self.teacher_ = self.teacher_embedding_scale_ = None
         outputs = None
@@ -730,9 +771,6 @@ class DistilledStudentClassifier(BaseNetClassifier):
             teacher_X = Modalities(teacher_X)
         if self.distillation != "none":
             outputs = self._teacher_outputs(teacher_X, y, len(X), seed)
-
-        from ..losses import DistillationLoss
-        from ..networks import StudentModel
 
         # Seeds of the network's own generators (augmentation, mixup), drawn
         # from the fit's seed so that torch's global generator is not used.
@@ -743,53 +781,30 @@ class DistilledStudentClassifier(BaseNetClassifier):
         ).eval()
         with torch.no_grad():
             backbone_shape = tuple(front(torch.from_numpy(X[:2])).shape[1:])
+        return NetworkPlan(
+            backbone_shape,
+            wrap=lambda backbone: StudentModel(backbone, encoder, layer, magnitude),
+            own=_Teaching(outputs, getattr(augmentation, "mixup", 0.0), streams[1]),
+        )
 
-        X_net = {INPUT_KEY: X, INDEX_KEY: np.arange(len(X))}
-        with stream.active():
-            module, self.embedding_dim_ = self._init_module(
-                X_net,
-                backbone_shape,
-                "student",
-                wrap=lambda backbone: StudentModel(backbone, encoder, layer, magnitude),
-            )
-            criterion_kwargs = {
-                f"criterion__{name}": getattr(self, name) for name in _LOSS_PARAMS
-            }
-            criterion_kwargs["criterion__distillation"] = self.distillation
-            if outputs is not None:
-                criterion_kwargs["criterion__student_dim"] = self.embedding_dim_
-                criterion_kwargs["criterion__teacher_dim"] = int(outputs[1].shape[1])
-            net = self._build_net(
-                _DistillationNet,
-                module,
-                DistillationLoss,
-                seed,
-                split,
-                len(X),
-                **criterion_kwargs,
-            )
-            net.initialize()
-            mixup = getattr(augmentation, "mixup", 0.0)
-            if mixup:
-                net.mixup_ = float(mixup)
-                net.mixup_generator_ = torch.Generator().manual_seed(int(streams[1]))
-            if outputs is not None:
-                logits, embedding, features = outputs
-                net.teacher_logits_ = logits.to(self.device_)
-                net.teacher_embedding_ = embedding.to(self.device_)
-                if features is not None:
-                    features = self._paired_attention_maps(net, X, features)
-                    net.teacher_features_ = [f.to(self.device_) for f in features]
-            try:
-                net.partial_fit(X_net, y_encoded)
-            finally:
-                # Training-only: release the teacher tensors (memory, pickles).
-                net.teacher_logits_ = net.teacher_embedding_ = None
-                net.teacher_features_ = None
-                net.mixup_generator_ = None
-        self.net_ = net
-        self.history_ = net.history
-        return self
+    def _criterion(self, plan):
+        from ..losses import DistillationLoss
+
+        kwargs = {f"criterion__{name}": getattr(self, name) for name in _LOSS_PARAMS}
+        kwargs["criterion__distillation"] = self.distillation
+        outputs = plan.own.outputs
+        if outputs is not None:
+            kwargs["criterion__student_dim"] = self.embedding_dim_
+            kwargs["criterion__teacher_dim"] = int(outputs[1].shape[1])
+        return DistillationLoss, kwargs
+
+    def _train(self, net, X, y_encoded, plan):
+        outputs, mixup, mixup_seed = plan.own
+        if outputs is not None and outputs[2] is not None:
+            logits, embedding, features = outputs
+            outputs = logits, embedding, self._paired_attention_maps(net, X, features)
+        generator = torch.Generator().manual_seed(int(mixup_seed)) if mixup else None
+        net.train_paired(X, y_encoded, outputs, mixup, generator)
 
     def _paired_attention_maps(self, net, X, teacher_maps):
         """The teacher maps paired with the student's, the deepest of each."""

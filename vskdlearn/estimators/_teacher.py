@@ -18,10 +18,9 @@ from .._validation import check_not_ragged
 from ..modalities import Modalities
 from ._base import (
     BaseNetClassifier,
-    _EmbeddingNet,
+    NetworkPlan,
     as_float32,
-    check_net_kwargs,
-    derive_seed,
+    shared_parameter_docs,
 )
 
 __all__ = ["TeacherClassifier"]
@@ -61,6 +60,7 @@ def _finish(X, kind):
     return X if X.dtype in _kept_dtypes(kind) else as_float32(X)
 
 
+@shared_parameter_docs
 class TeacherClassifier(BaseNetClassifier):
     """A network classifier on the teacher's modality, with embeddings.
 
@@ -103,19 +103,10 @@ class TeacherClassifier(BaseNetClassifier):
         Learning rate.
     batch_size : int, default=32
         Samples per batch, for training and prediction.
-    optimizer : torch optimizer class, default=torch.optim.AdamW
-        Its arguments other than ``lr`` go as ``optimizer__<name>``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (whole groups
-        when ``fit`` is given ``groups``, else stratified; drawn with
-        ``random_state``), stop when its loss has not improved for
-        ``n_iter_no_change`` epochs and keep the best epoch's weights. The
-        held-out part comes from the data given to ``fit`` only.
-    validation_fraction : float, default=0.1
-        Share of the training data (or of the groups) held out when
-        ``early_stopping=True``.
-    n_iter_no_change : int, default=10
-        Patience of the early stopping, in epochs.
+    {optimizer}
+    {early_stopping}
+    {validation_fraction}
+    {n_iter_no_change}
     lr_schedule : {"cosine", "onecycle"} or None, default="cosine"
         ``"cosine"``: cosine annealing of the learning rate over
         ``max_epochs``; ``"onecycle"``: the one-cycle policy (Smith and
@@ -123,8 +114,7 @@ class TeacherClassifier(BaseNetClassifier):
         Either is a skorch ``LRScheduler`` callback named ``"lr_scheduler"``
         (replace it with ``callbacks__lr_scheduler=...``). None keeps the
         learning rate constant.
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks, after the built-in ones.
+    {callbacks}
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split; the same int gives the same predictions (on the same device
@@ -135,23 +125,18 @@ class TeacherClassifier(BaseNetClassifier):
         on a machine without one.
     mixed_precision : bool, default=False
         bfloat16 autocast in training and prediction (for recent GPUs).
-    verbose : int, default=0
-        0 silent; 1 prints a table row per epoch; 2 also shows a progress bar.
+    {verbose}
     augmentation : SensorAugmentation or None, default=None
         For a sensor modality, random variations of the windows applied in
         training only (see :class:`~vskdlearn.augmentation.SensorAugmentation`;
         its ``mixup`` is a student's option and is refused here). The network
         is then a :class:`~vskdlearn.networks.StudentModel` around the
         modality's network.
-    **kwargs
-        Keywords starting with ``module__``, ``optimizer__``, ``callbacks__``,
-        ``iterator_train__`` or ``iterator_valid__``, forwarded to the skorch
-        net (grid-searchable like the named parameters).
+    {kwargs}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Labels seen in ``fit``, in the user's own labels.
+    {classes_}
     n_features_in_ : int
         Size of the second axis of ``X`` (not set for multimodal input).
     modality_shapes_ : dict of str to tuple
@@ -162,8 +147,7 @@ class TeacherClassifier(BaseNetClassifier):
         The trained skorch net (its ``module_`` is the torch network).
     history_ : skorch.History
         Per-epoch losses (and validation accuracy with early stopping).
-    device_ : str
-        The device used.
+    {device_}
 
     See Also
     --------
@@ -196,6 +180,8 @@ class TeacherClassifier(BaseNetClassifier):
     }
 
     __metadata_request__fit = {"groups": True}
+
+    _role = "teacher"
 
     def __init__(
         self,
@@ -371,6 +357,7 @@ class TeacherClassifier(BaseNetClassifier):
 
     # -- fit ------------------------------------------------------------------
 
+    @shared_parameter_docs
     def fit(self, X, y, groups=None):
         """Train the teacher network on its modality.
 
@@ -380,47 +367,25 @@ class TeacherClassifier(BaseNetClassifier):
             The teacher's recordings, in the layout of ``modality``.
         y : array-like of shape (n_samples,)
             Labels (ints or strings).
-        groups : array-like of shape (n_samples,), default=None
-            The subject (or other group) of each sample. With
-            ``early_stopping=True`` whole groups are held out for validation,
-            so that it never shares a person with training; without it,
-            unused.
+        {groups}
 
         Returns
         -------
         self : TeacherClassifier
             The fitted teacher.
         """
-        self._validate_params()
-        check_net_kwargs(self)
+        self._check_params()
         X_net, y = self._validate_fit_input(X, y)
-        y_encoded = self._encode_labels(y)
-        seed = derive_seed(self.random_state)
-        split = self._validation_split(y_encoded, groups, seed)
+        return self._fit(X_net, y, groups)
+
+    def _network_step(self, X, y, seed):
+        """The network's input shape in the modality's layout, and its augmentation."""
         input_shape = (
             self.modality_shapes_
             if self.modality == "fusion"
             else self.modality_shapes_[self.modality]
         )
-        stream = self._start_fit(seed)
-        wrap = self._augmentation_wrap(X_net, seed)
-        with stream.active():
-            module, self.embedding_dim_ = self._init_module(
-                X_net, input_shape, "teacher", wrap=wrap
-            )
-            net = self._build_net(
-                _EmbeddingNet,
-                module,
-                torch.nn.CrossEntropyLoss,
-                seed,
-                split,
-                len(y_encoded),
-            )
-            net.initialize()
-            net.partial_fit(X_net, y_encoded)
-        self.net_ = net
-        self.history_ = net.history
-        return self
+        return NetworkPlan(input_shape, wrap=self._augmentation_wrap(X, seed))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

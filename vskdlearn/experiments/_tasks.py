@@ -73,6 +73,16 @@ def _train_cross_entropy(estimator):
     return per_epoch
 
 
+def _run_settings(config, seed):
+    """What every model of a run is given alike: batch, seed, device, precision."""
+    return {
+        "batch_size": config.batch_size,
+        "random_state": seed,
+        "device": config.device,
+        "mixed_precision": config.mixed_precision,
+    }
+
+
 def make_student(config, method, teacher, seed):
     """A student on raw windows trained with ``method``'s recipe.
 
@@ -104,11 +114,8 @@ def make_student(config, method, teacher, seed):
         augmentation="auto" if config.augmentation else None,
         magnitude=config.magnitude,
         max_epochs=config.student_epochs,
-        batch_size=config.batch_size,
         lr=config.lr,
-        random_state=seed,
-        device=config.device,
-        mixed_precision=config.mixed_precision,
+        **_run_settings(config, seed),
         **params,
     )
 
@@ -121,16 +128,12 @@ def fit_teacher(config, choice, seed, data, report=None, history=False):
     input). The outputs keep the feature maps when a method needs them and
     the teacher has them; else ``maps_error`` says why not.
     """
-    from ..estimators import TeacherClassifier, TeacherOutputs
-    from ..estimators._teacher_outputs import AttentionPairingError
+    from ..estimators import AttentionPairingError, TeacherClassifier, TeacherOutputs
 
     teacher = TeacherClassifier(
         modality=choice.modality,
         max_epochs=config.teacher_epochs,
-        batch_size=config.batch_size,
-        random_state=seed,
-        device=config.device,
-        mixed_precision=config.mixed_precision,
+        **_run_settings(config, seed),
         **choice.params,
     )
     if report is not None:
@@ -166,7 +169,7 @@ def fit_student(config, method, seed, teacher, data, report=None, first_seed=Fal
     windows). Returns the test predictions and what the report shows, or
     ``{"skipped": reason}`` when the method cannot pair with this teacher.
     """
-    from ..estimators._teacher_outputs import AttentionPairingError
+    from ..estimators import AttentionPairingError
 
     student = make_student(config, method, None, seed)
     if report is not None:

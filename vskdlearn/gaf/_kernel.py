@@ -272,9 +272,8 @@ def gram_factors(
     - summation (GASF) rows ``(cos_j, -sin_j)``:
       ``cos_i cos_j - sin_i sin_j = cos(phi_i + phi_j)``;
     - difference (GADF) rows ``(-sin_j, cos_j)``:
-      ``sin_i cos_j - cos_i sin_j = sin(phi_i - phi_j)``
+      ``sin_i cos_j - cos_i sin_j = sin(phi_i - phi_j)``.
 
-    (measured ~1.5x faster than two broadcast multiplies on a 2-core CPU).
     Returns ``left`` (B, 1, C, S, 2) and ``right`` (B, M, C, 2, S).
     """
     left = torch.stack((cos, sin), dim=-1).unsqueeze(1)

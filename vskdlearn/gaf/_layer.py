@@ -66,7 +66,7 @@ class GAFLayer(nn.Module):
     TFLite, most NPUs). Its images are within 1e-6 of :class:`GAFTransformer`'s
     (float64 series stage) except for PAA values within a few float32 ulps of a
     window's extremes, where float32 input itself limits the sine to ~1e-4
-    (measured in ``tests/gaf/test_gaf_layer.py``).
+    (checked by ``tests/gaf/test_gaf_layer.py``).
     NaN or inf in the input are not checked (data-dependent errors do not
     export); they produce NaN images.
 
@@ -182,54 +182,33 @@ class GAFLayer(nn.Module):
             )
         return self._paa_cache[key]
 
-    @torch.jit.unused
     def _check_input(self, x: torch.Tensor) -> None:
-        if x.ndim != 3:
-            raise ValueError(
-                "GAFLayer expects a tensor of shape (batch, n_channels, "
-                f"n_timestamps); got {x.ndim} dimensions, shape {tuple(x.shape)}."
-            )
-        n_channels, n_timestamps = x.shape[1], x.shape[2]
-        if self.n_timestamps is not None and n_timestamps != self.n_timestamps:
-            raise ValueError(
-                f"GAFLayer was built for series of length {self.n_timestamps}; got "
-                f"length {n_timestamps}."
-            )
-        if self.n_channels > 0 and n_channels != self.n_channels:
-            raise ValueError(
-                f"GAFLayer holds ranges for {self.n_channels} channels; got "
-                f"{n_channels} channels."
-            )
-
-    def _check_scripted(self, x: torch.Tensor) -> None:
-        # The same checks, in the string operations TorchScript knows.
+        # One check for eager mode and TorchScript, so in what TorchScript
+        # compiles: str.format, not f-strings (the shape is eager mode's).
+        shape = ""
+        if not torch.jit.is_scripting():
+            shape = f", shape {tuple(x.shape)}"
         if x.dim() != 3:
             raise ValueError(
-                "GAFLayer expects a tensor of shape (batch, n_channels, "
-                "n_timestamps); got " + str(x.dim()) + " dimensions."
+                "GAFLayer expects a tensor of shape (batch, n_channels, "  # noqa: UP032
+                "n_timestamps); got {} dimensions{}.".format(x.dim(), shape)
             )
         if self.n_timestamps is not None and x.size(2) != self.n_timestamps:
             raise ValueError(
-                "GAFLayer was built for series of length "
-                + str(self.n_timestamps)
-                + "; got length "
-                + str(x.size(2))
-                + "."
+                "GAFLayer was built for series of length {}; got length {}.".format(  # noqa: UP032
+                    self.n_timestamps, x.size(2)
+                )
             )
         if self.n_channels > 0 and x.size(1) != self.n_channels:
             raise ValueError(
-                "GAFLayer holds ranges for "
-                + str(self.n_channels)
-                + " channels; got "
-                + str(x.size(1))
-                + " channels."
+                "GAFLayer holds ranges for {} channels; got {} channels.".format(  # noqa: UP032
+                    self.n_channels, x.size(1)
+                )
             )
 
     def forward(self, x):
         """Images of ``x`` (batch, n_channels, n_timestamps)."""
-        if torch.jit.is_scripting():
-            self._check_scripted(x)
-        elif not torch.jit.is_tracing():
+        if torch.jit.is_scripting() or not torch.jit.is_tracing():
             self._check_input(x)
         if not x.is_floating_point():
             x = x.to(torch.float32)

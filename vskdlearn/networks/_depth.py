@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from ._base import check_batch, check_probability
+from ._layers import shared_docs
 from ._video import VideoTRNTeacher
 
 __all__ = ["DepthTRNTeacher"]
@@ -32,6 +33,7 @@ def _extent(occupied):
     return first.float(), last.float()
 
 
+@shared_docs
 class DepthTRNTeacher(VideoTRNTeacher):
     """Multi-scale TRN on depth clips whose background is zero.
 
@@ -65,8 +67,7 @@ class DepthTRNTeacher(VideoTRNTeacher):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : tuple of int
         ``(n_frames, 1, height, width)`` of one clip, in millimetres (any
         integer or float dtype; ``uint16`` as the loaders give it).

@@ -3,11 +3,11 @@
 from collections.abc import Mapping
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .._modality_kinds import MODALITY_KINDS
 from ._base import check_positive_int, check_probability
+from ._layers import EmbeddingNetwork, shared_docs
 
 __all__ = ["FusionTeacher"]
 
@@ -42,7 +42,8 @@ def _check_shape(name, shape):
     return shape
 
 
-class FusionTeacher(nn.Module):
+@shared_docs
+class FusionTeacher(EmbeddingNetwork):
     """One branch per modality, late-fused into one embedding.
 
     Each modality gets the network made for it, with an embedding of width
@@ -64,8 +65,7 @@ class FusionTeacher(nn.Module):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : dict of str to tuple of int
         Modality name to the shape of one sample of it, e.g.
         ``{"skeleton": (32, 20, 3), "accelerometer": (3, 128)}``.
@@ -179,9 +179,7 @@ class FusionTeacher(nn.Module):
             self.branches[name] = branch
 
         fused_width = self.branch_dim * len(self.branches)
-        self.fc0 = nn.Linear(fused_width, self.embedding_dim)
-        self.drop = nn.Dropout(self.dropout)
-        self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
+        self._add_head(fused_width)
 
     def _drop_modalities(self, embeddings):
         batch, n_branches = embeddings[0].shape[0], len(embeddings)
@@ -196,6 +194,7 @@ class FusionTeacher(nn.Module):
         weights = keep.float() * scale
         return [e * weights[:, i : i + 1] for i, e in enumerate(embeddings)]
 
+    @shared_docs
     def forward(self, **modalities):
         """Classify a batch of multimodal recordings.
 
@@ -207,8 +206,7 @@ class FusionTeacher(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
         missing = sorted(set(self.input_shape) - set(modalities))
         unexpected = sorted(set(modalities) - set(self.input_shape))
@@ -223,5 +221,4 @@ class FusionTeacher(nn.Module):
             embeddings.append(branch(entry.to_network(modalities[name]))[1])
         if self.training and self.modality_dropout > 0 and len(embeddings) > 1:
             embeddings = self._drop_modalities(embeddings)
-        embedding = F.relu(self.fc0(torch.cat(embeddings, dim=1)))
-        return self.classifier(self.drop(embedding)), embedding
+        return self._classify(torch.cat(embeddings, dim=1))

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._base import check_batch, check_input_shape, check_positive_int
+from ._base import check_input_shape, check_positive_int
+from ._layers import EmbeddingNetwork, shared_docs
 
 __all__ = ["ResNet18Student"]
 
@@ -39,7 +40,8 @@ class BasicBlock(nn.Module):
         return self.relu(out + identity)
 
 
-class ResNet18Student(nn.Module):
+@shared_docs
+class ResNet18Student(EmbeddingNetwork):
     """ResNet18 for multi-channel GAF images, as the paper's student.
 
     The backbone has torchvision's layout and parameter names (``conv1``,
@@ -66,8 +68,7 @@ class ResNet18Student(nn.Module):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes (width of the logits).
+    {n_classes}
     input_shape : tuple of int
         ``(n_channels, height, width)`` of one GAF image, e.g. ``(6, 64, 64)``
         for the summation and difference fields of a 3-axis accelerometer.
@@ -89,10 +90,7 @@ class ResNet18Student(nn.Module):
         torchvision's 7x7 stride-2 ``conv1`` and max-pool; ``"auto"``: chosen
         from the image size as described above.
 
-    Attributes
-    ----------
-    embedding_dim : int
-        Width of the embedding returned by :meth:`forward`.
+    {attributes}
 
     Notes
     -----
@@ -280,11 +278,7 @@ class ResNet18Student(nn.Module):
         maps : list of 4 torch.Tensor
             Shapes ``(batch, 64 * 2**i, h_i, w_i)``.
         """
-        # Eager mode only: TorchScript skips the block (an f-string message),
-        # and a trace would bake in the batch size.
-        if not torch.jit.is_scripting():
-            if not torch.jit.is_tracing():
-                check_batch(x, self.input_shape, "ResNet18Student")
+        self._check_batch_eagerly(x, "ResNet18Student")
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         # Spelled out: TorchScript cannot call modules taken from a tuple.
         x1 = self.layer1(x)
@@ -292,6 +286,7 @@ class ResNet18Student(nn.Module):
         x3 = self.layer3(x2)
         return [x1, x2, x3, self.layer4(x3)]
 
+    @shared_docs
     def forward(self, x):
         """Classify a batch of GAF images.
 
@@ -301,8 +296,7 @@ class ResNet18Student(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
         features = self.avgpool(self.forward_features(x)[-1]).flatten(1)
         embedding = F.relu(self.fc0(features))

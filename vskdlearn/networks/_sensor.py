@@ -1,16 +1,9 @@
 """1D CNN for raw wearable time series (accelerometer, gyroscope, ...)."""
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ._base import (
-    check_batch,
-    check_input_shape,
-    check_positive_int,
-    check_probability,
-)
-from ._layers import conv_bn_relu
+from ._base import check_input_shape, check_positive_int, check_probability
+from ._layers import EmbeddingNetwork, conv_bn_relu, mean_max_pool, shared_docs
 
 __all__ = ["SensorCNN"]
 
@@ -19,7 +12,8 @@ def _conv_block(in_channels, out_channels, kernel_size):
     return nn.Sequential(*conv_bn_relu(in_channels, out_channels, kernel_size, dim=1))
 
 
-class SensorCNN(nn.Module):
+@shared_docs
+class SensorCNN(EmbeddingNetwork):
     """1D CNN over raw ``(n_channels, n_timestamps)`` sensor windows.
 
     The input first goes through a per-channel batch norm, so that channels
@@ -35,8 +29,7 @@ class SensorCNN(nn.Module):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : tuple of int
         ``(n_channels, n_timestamps)`` of one window, e.g. ``(6, 128)`` for a
         3-axis accelerometer and a 3-axis gyroscope.
@@ -47,10 +40,7 @@ class SensorCNN(nn.Module):
     dropout : float, default=0.3
         Dropout before the classifier.
 
-    Attributes
-    ----------
-    embedding_dim : int
-        Width of the embedding returned by :meth:`forward`.
+    {attributes}
 
     Notes
     -----
@@ -91,26 +81,14 @@ class SensorCNN(nn.Module):
                 _conv_block(2 * w, 4 * w, 3),
             ]
         )
-        self.fc0 = nn.Linear(8 * w, self.embedding_dim)
-        self.drop = nn.Dropout(self.dropout)
-        self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
+        self._add_head(8 * w)
 
     def forward_features(self, x):
         """Return the output of each convolution block, ``(batch, c_i, t_i)``."""
-        # Eager mode only: TorchScript skips the block (an f-string message),
-        # and a trace would bake in the batch size.
-        if not torch.jit.is_scripting():
-            if not torch.jit.is_tracing():
-                check_batch(x, self.input_shape, "SensorCNN")
-        x = self.input_norm(x)
-        maps = []
-        for i, block in enumerate(self.blocks):
-            if i > 0 and x.shape[-1] > 1:
-                x = F.max_pool1d(x, 2, ceil_mode=True)
-            x = block(x)
-            maps.append(x)
-        return maps
+        self._check_batch_eagerly(x, "SensorCNN")
+        return self._pooled_block_maps(self.input_norm(x))
 
+    @shared_docs
     def forward(self, x):
         """Classify a batch of sensor windows.
 
@@ -120,10 +98,6 @@ class SensorCNN(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
-        x = self.forward_features(x)[-1]
-        features = torch.cat([x.mean(dim=-1), x.amax(dim=-1)], dim=1)
-        embedding = F.relu(self.fc0(features))
-        return self.classifier(self.drop(embedding)), embedding
+        return self._classify(mean_max_pool(self.forward_features(x)[-1]))

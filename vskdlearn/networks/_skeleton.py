@@ -13,7 +13,7 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
-from ._layers import conv_bn_relu
+from ._layers import EmbeddingNetwork, conv_bn_relu, mean_max_pool, shared_docs
 
 __all__ = ["SkeletonTeacher", "normalize_skeleton"]
 
@@ -68,7 +68,8 @@ class _ResidualTemporalBlock(nn.Module):
         return F.relu(out + x)
 
 
-class SkeletonTeacher(nn.Module):
+@shared_docs
+class SkeletonTeacher(EmbeddingNetwork):
     """Temporal convolution network over normalised skeleton sequences.
 
     Each frame is described by the joints relative to ``root_joint`` (the
@@ -82,8 +83,7 @@ class SkeletonTeacher(nn.Module):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : tuple of int
         ``(n_frames, n_joints, n_coords)`` of one sequence, ``n_coords`` 2 or 3.
     root_joint : int, default=3
@@ -104,10 +104,7 @@ class SkeletonTeacher(nn.Module):
         rotation_augment]`` degrees, to be robust to where the subject faces.
         0 disables it.
 
-    Attributes
-    ----------
-    embedding_dim : int
-        Width of the embedding returned by :meth:`forward`.
+    {attributes}
 
     Examples
     --------
@@ -172,9 +169,7 @@ class SkeletonTeacher(nn.Module):
             _ResidualTemporalBlock(self.hidden_dim, 2**i, self.dropout)
             for i in range(self.n_blocks)
         )
-        self.fc0 = nn.Linear(2 * self.hidden_dim, self.embedding_dim)
-        self.drop = nn.Dropout(self.dropout)
-        self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
+        self._add_head(2 * self.hidden_dim)
 
     def _rotate(self, skeleton):
         # Rotation about the vertical axis (index 1, Kinect's y) only: the
@@ -203,14 +198,9 @@ class SkeletonTeacher(nn.Module):
     def forward_features(self, skeleton):
         """Return the temporal maps after the stem and each block."""
         x = self.stem(self.input_norm(self.frame_features(skeleton)))
-        maps = [x]
-        for i, block in enumerate(self.blocks):
-            if i > 0 and x.shape[-1] > 1:
-                x = F.max_pool1d(x, 2, ceil_mode=True)
-            x = block(x)
-            maps.append(x)
-        return maps
+        return [x, *self._pooled_block_maps(x)]
 
+    @shared_docs
     def forward(self, skeleton):
         """Classify a batch of skeleton sequences.
 
@@ -220,10 +210,6 @@ class SkeletonTeacher(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
-        x = self.forward_features(skeleton)[-1]
-        features = torch.cat([x.mean(dim=-1), x.amax(dim=-1)], dim=1)
-        embedding = F.relu(self.fc0(features))
-        return self.classifier(self.drop(embedding)), embedding
+        return self._classify(mean_max_pool(self.forward_features(skeleton)[-1]))

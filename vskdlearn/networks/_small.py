@@ -1,21 +1,15 @@
 """A small CNN student for GAF images that fits on a watch."""
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ._base import (
-    check_batch,
-    check_input_shape,
-    check_positive_int,
-    check_probability,
-)
-from ._layers import conv_bn_relu
+from ._base import check_input_shape, check_positive_int, check_probability
+from ._layers import EmbeddingNetwork, conv_bn_relu, shared_docs
 
 __all__ = ["SmallStudent"]
 
 
-class SmallStudent(nn.Module):
+@shared_docs
+class SmallStudent(EmbeddingNetwork):
     """Four-stage CNN for GAF images, a few hundred kB of weights.
 
     Stage ``i`` (``i = 0 .. 3``) has ``width * 2**i`` channels; the first stage
@@ -26,8 +20,7 @@ class SmallStudent(nn.Module):
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : tuple of int
         ``(n_channels, height, width)`` of one GAF image.
     width : int, default=16
@@ -38,10 +31,7 @@ class SmallStudent(nn.Module):
     dropout : float, default=0.0
         Dropout before the classifier.
 
-    Attributes
-    ----------
-    embedding_dim : int
-        Width of the embedding returned by :meth:`forward`.
+    {attributes}
 
     Notes
     -----
@@ -79,9 +69,7 @@ class SmallStudent(nn.Module):
                 layers.append(nn.MaxPool2d(2, ceil_mode=True))
             self.stages.append(nn.Sequential(*layers))
             in_channels = out_channels
-        self.fc0 = nn.Linear(widths[-1], self.embedding_dim)
-        self.drop = nn.Dropout(self.dropout)
-        self.classifier = nn.Linear(self.embedding_dim, self.n_classes)
+        self._add_head(widths[-1])
 
     def forward_features(self, x):
         """Return the output of each of the four stages (for attention transfer).
@@ -94,17 +82,14 @@ class SmallStudent(nn.Module):
         -------
         maps : list of 4 torch.Tensor
         """
-        # Eager mode only: TorchScript skips the block (an f-string message),
-        # and a trace would bake in the batch size.
-        if not torch.jit.is_scripting():
-            if not torch.jit.is_tracing():
-                check_batch(x, self.input_shape, "SmallStudent")
+        self._check_batch_eagerly(x, "SmallStudent")
         maps = []
         for stage in self.stages:
             x = stage(x)
             maps.append(x)
         return maps
 
+    @shared_docs
     def forward(self, x):
         """Classify a batch of GAF images.
 
@@ -114,9 +99,6 @@ class SmallStudent(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
-        features = self.forward_features(x)[-1].mean(dim=(2, 3))
-        embedding = F.relu(self.fc0(features))
-        return self.classifier(self.drop(embedding)), embedding
+        return self._classify(self.forward_features(x)[-1].mean(dim=(2, 3)))

@@ -11,7 +11,7 @@ from ._base import (
     check_positive_int,
     check_probability,
 )
-from ._layers import conv_bn_relu
+from ._layers import EmbeddingNetwork, conv_bn_relu, shared_docs
 
 __all__ = ["VideoTRNTeacher"]
 
@@ -53,7 +53,8 @@ class _FrameCNN(nn.Module):
         return self.project(x).mean(dim=(2, 3)), maps
 
 
-class VideoTRNTeacher(nn.Module):
+@shared_docs
+class VideoTRNTeacher(EmbeddingNetwork):
     """Per-frame CNN followed by a multi-scale temporal relation network.
 
     ``n_segments`` frames are taken from the clip (the centre of each of
@@ -74,16 +75,12 @@ class VideoTRNTeacher(nn.Module):
     clothing, lighting and background: each clip is standardised per colour
     over its frames and pixels (``standardize=True``), and each sampled
     frame carries the clip's temporal difference around it as extra
-    channels (``motion=True``, as RGB-difference input in TSN). On the
-    synthetic activities (``make_multimodal_activities(random_state=0)``,
-    cross-subject, ``TeacherClassifier(modality="video", max_epochs=15,
-    random_state=0)``) test accuracy went from 0.35 without both to 0.69
-    with motion alone and 0.94 with both.
+    channels (``motion=True``, as RGB-difference input in TSN). What each
+    step does is measured in :doc:`/benchmarks/video_teacher`.
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    {n_classes}
     input_shape : tuple of int
         ``(n_frames, n_colors, height, width)`` of one clip (``n_colors`` 3
         for RGB, 1 for depth). ``uint8`` clips are divided by 255; float
@@ -109,8 +106,7 @@ class VideoTRNTeacher(nn.Module):
 
     Attributes
     ----------
-    embedding_dim : int
-        Width of the embedding returned by :meth:`forward`.
+    {embedding_dim_}
     relations : list of tuple of tuple of int
         For each scale, the frame subsets (indices into the sampled frames).
 
@@ -217,6 +213,7 @@ class VideoTRNTeacher(nn.Module):
         _, maps = self.frame_cnn(frames)
         return [m.unflatten(0, (batch, self.n_segments)).mean(dim=1) for m in maps]
 
+    @shared_docs
     def forward(self, video):
         """Classify a batch of clips.
 
@@ -226,8 +223,7 @@ class VideoTRNTeacher(nn.Module):
 
         Returns
         -------
-        logits : torch.Tensor of shape (batch, n_classes)
-        embedding : torch.Tensor of shape (batch, embedding_dim)
+        {returns}
         """
         frames, batch = self._frames(video)
         features, _ = self.frame_cnn(frames)
