@@ -389,8 +389,14 @@ def stack_or_objects(items, dtype, ragged=False):
 
     ``ragged=True`` (lengths kept as recorded) always gives a 1-D object
     array, even where the lengths happen to agree, so its type does not
-    depend on the data.
+    depend on the data. ``items`` may also be the recordings stacked
+    already (a cache hit): they are then kept as they are, not copied,
+    unless ``dtype`` differs.
     """
+    if isinstance(items, np.ndarray) and items.dtype != object:
+        if not ragged:
+            return items.astype(dtype, copy=False)
+        items = list(items)
     shapes = {item.shape for item in items}
     if len(shapes) == 1 and items and not ragged:
         return np.stack(items).astype(dtype, copy=False)

@@ -4,13 +4,25 @@ The key hashes the loader's name, the package version (a new release never
 serves arrays parsed by older code), the options that change the arrays,
 and for every input file its path, device, inode, size, modification and
 status-change times, and its content when it is small (see
-:func:`cache_key`), so a changed, added or removed file invalidates the entry. Entries are ``.npz``
-files written without pickling (variable-length recordings are stored
-concatenated, with their lengths), so loading an entry never runs code.
+:func:`cache_key`), so a changed, added or removed file invalidates the entry.
+
+An entry is ``<loader>-<key>.npz`` (the frame table, the metadata and the
+modalities whose recordings differ in length, stored concatenated with their
+lengths) and, for each modality whose recordings all have one shape, the
+recordings already stacked in ``<loader>-<key>.<modality>.npy``. Nothing is
+pickled, so loading an entry never runs code. A hit maps the ``.npy`` files
+into memory copy-on-write (as ``mmap_mode="c"`` does): the load reads no
+array data, pages are read from the file when first used, and the arrays
+returned are ordinary, writable ``numpy.ndarray`` whose changes stay in the
+process and never reach the file. Every file is written under a temporary
+name and renamed, the ``.npz`` last, so a reader never sees half an entry
+and a mapped file is never rewritten in place (deleting cache files is safe
+while arrays loaded from them are in use; truncating them is not).
 """
 
 import hashlib
 import json
+import mmap
 import os
 import tempfile
 import warnings
@@ -24,7 +36,8 @@ import vskdlearn
 from ._base import user_stacklevel
 from ._fetch import get_data_home
 
-CACHE_FORMAT = 1
+# 2: equal-shape modalities stacked in memory-mapped .npy files beside the .npz.
+CACHE_FORMAT = 2
 
 
 def resolve_cache_dir(cache, data_home):
@@ -80,41 +93,107 @@ def _pack(name, items, arrays):
     arrays[f"x:{name}"] = np.array(axis)
 
 
-def save(path, modalities, frame, extra):
-    """``modalities``: name -> list of arrays, one per recording."""
-    arrays = {}
-    for name, value in modalities.items():
-        _pack(name, value, arrays)
-    for column in frame.columns:
-        values = frame[column].to_numpy()
-        if values.dtype == object:
-            values = values.astype(str)
-        arrays[f"f:{column}"] = values
-    arrays["meta"] = np.array(json.dumps({"columns": list(frame.columns), **extra}))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write to a temporary file first: a reader never sees half an entry.
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+def sidecar(path, name):
+    """The ``.npy`` file of modality ``name`` beside the entry ``path``."""
+    return path.with_name(f"{path.stem}.{name}.npy")
+
+
+def _write_atomically(path, write):
+    # Write to a temporary file first: a reader never sees half a file.
+    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=f"{path.suffix}.tmp")
     os.close(handle)
     try:
         with open(tmp, "wb") as stream:
-            np.savez(stream, **arrays)
+            write(stream)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
+def _write_stacked(stream, items, dtype):
+    # One recording at a time: no stacked copy of the data in memory.
+    shape = (len(items), *items[0].shape)
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(stream, {**header, "shape": shape})
+    for item in items:
+        stream.write(np.ascontiguousarray(item, dtype=dtype).data)
+
+
+def save(path, modalities, frame, extra):
+    """``modalities``: name -> list of arrays, one per recording."""
+    arrays, stacked = {}, {}
+    for name, items in modalities.items():
+        if len({item.shape for item in items}) == 1:
+            dtype = np.result_type(*{item.dtype for item in items})
+            stacked[name] = (items, dtype)
+        else:
+            _pack(name, items, arrays)
+    for column in frame.columns:
+        values = frame[column].to_numpy()
+        if values.dtype == object:
+            values = values.astype(str)
+        arrays[f"f:{column}"] = values
+    shapes = {
+        name: [[len(items), *items[0].shape], dtype.str]
+        for name, (items, dtype) in stacked.items()
+    }
+    meta = {"columns": list(frame.columns), "stacked": shapes, **extra}
+    arrays["meta"] = np.array(json.dumps(meta))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The .npz last: it names the .npy files, which are complete by then.
+    for name, (items, dtype) in stacked.items():
+        _write_atomically(
+            sidecar(path, name), lambda s, i=items, d=dtype: _write_stacked(s, i, d)
+        )
+    _write_atomically(path, lambda stream: np.savez(stream, **arrays))
+
+
+def _map(path, shape, dtype):
+    """The ``.npy`` file ``path``, mapped copy-on-write, checked against its entry.
+
+    Mapped with :mod:`mmap` rather than ``np.load(mmap_mode="c")``: joblib
+    sends an array backed by a ``numpy.memmap`` to its workers as a
+    reference to the file, which would drop what the user wrote into the
+    array; backed by a plain mapping, it is sent as the values it holds.
+    """
+    with open(path, "rb") as stream:
+        if np.lib.format.read_magic(stream) != (1, 0):
+            raise ValueError(f"{path}: not the .npy version the cache writes")
+        stored = np.lib.format.read_array_header_1_0(stream)
+        offset, size = stream.tell(), os.fstat(stream.fileno()).st_size
+        count = int(np.prod(shape))
+        if (
+            stored != (tuple(shape), False, np.dtype(dtype))
+            or offset + count * np.dtype(dtype).itemsize != size
+        ):
+            raise ValueError(f"{path} does not match its entry")
+        # Copy-on-write: writable arrays whose changes never reach the file.
+        buffer = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_COPY)
+    return np.frombuffer(buffer, dtype, count, offset).reshape(shape)
+
+
 def load(path):
-    """Return (modalities, frame, extra) or None if the entry is unusable."""
+    """Return (modalities, frame, extra) or None if the entry is unusable.
+
+    A modality stored stacked comes back as one array of all recordings
+    (memory-mapped), the others as lists of arrays, one per recording.
+    The ``.npz`` is checked against its checksums; of the ``.npy`` files,
+    the header, shape, dtype and size only (a checksum would read every
+    byte of the data, which the mapping exists to avoid).
+    """
     try:
         with np.load(path, allow_pickle=False) as content:
             arrays = {key: content[key] for key in content.files}
         meta = json.loads(str(arrays.pop("meta")))
         columns = meta.pop("columns")
         frame = pd.DataFrame({c: arrays[f"f:{c}"] for c in columns})
-    except Exception:  # a damaged entry (zipfile, json, numpy errors): rebuild
+        modalities = {
+            name: _map(sidecar(path, name), shape, dtype)
+            for name, (shape, dtype) in meta.pop("stacked").items()
+        }
+    except Exception:  # a damaged entry (zipfile, json, numpy, OS errors): rebuild
         return None
-    modalities = {}
     for key, value in arrays.items():
         kind, _, name = key.partition(":")
         if kind == "v":

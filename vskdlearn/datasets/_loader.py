@@ -175,4 +175,5 @@ class DatasetLoader:
     def _stack(self, name, values):
         kind = MODALITY_KINDS[kind_named(name)]
         ragged = self.options[kind.length_parameter] is None
-        return stack_or_objects(list(values), kind.dtype, ragged=ragged)
+        # Not list(values): a cache hit's stacked array is kept, not copied.
+        return stack_or_objects(values, kind.dtype, ragged=ragged)
