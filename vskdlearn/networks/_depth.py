@@ -102,8 +102,7 @@ class DepthTRNTeacher(VideoTRNTeacher):
     >>> clips = torch.zeros(2, 16, 1, 60, 80)
     >>> clips[:, :, :, 10:50, 30:45] = 2800.0  # a person 2.8 m away
     >>> logits, embedding = net(clips)
-    >>> tuple(logits.shape), tuple(embedding.shape)
-    ((2, 27), (2, 256))
+    {teacher_example_shapes}
     """
 
     def __init__(

@@ -104,8 +104,7 @@ class FusionTeacher(EmbeddingNetwork):
     >>> logits, embedding = net(
     ...     skeleton=torch.randn(2, 32, 20, 3), accelerometer=torch.randn(2, 3, 128)
     ... )
-    >>> tuple(logits.shape), tuple(embedding.shape)
-    ((2, 27), (2, 256))
+    {teacher_example_shapes}
     """
 
     def __init__(

@@ -7,7 +7,13 @@ from torch import nn
 from .._docs import fill_docs
 from ._base import check_batch
 
-__all__ = ["EmbeddingNetwork", "conv_bn_relu", "mean_max_pool", "shared_docs"]
+__all__ = [
+    "EmbeddingNetwork",
+    "GAFImageStudent",
+    "conv_bn_relu",
+    "mean_max_pool",
+    "shared_docs",
+]
 
 
 def conv_bn_relu(in_channels, out_channels, kernel_size, dim=2):
@@ -87,6 +93,21 @@ Attributes
 embedding_dim : int
     Width of the embedding returned by :meth:`forward`.
 """,
+    "image_batch": """\
+Parameters
+----------
+x : torch.Tensor of shape (batch, n_channels, height, width)
+""",
+    "stage_maps": """\
+Returns
+-------
+maps : list of 4 torch.Tensor
+""",
+    # The end of the teachers' Examples: 27 classes, their 256-wide embedding.
+    "teacher_example_shapes": """\
+>>> tuple(logits.shape), tuple(embedding.shape)
+((2, 27), (2, 256))
+""",
     "returns": """\
 logits : torch.Tensor of shape (batch, n_classes)
 embedding : torch.Tensor of shape (batch, embedding_dim)
@@ -97,3 +118,23 @@ embedding : torch.Tensor of shape (batch, embedding_dim)
 def shared_docs(documented):
     """Fill the shared network docs into ``documented``'s docstring."""
     return fill_docs(documented, _SHARED_DOCS)
+
+
+class GAFImageStudent(EmbeddingNetwork):
+    """What the GAF image students share: classifying the last feature map.
+
+    A subclass defines ``forward_features`` (the maps of its stages) and
+    ``_classify_map`` (its pooling and head over the last map).
+    """
+
+    @shared_docs
+    def forward(self, x):
+        """Classify a batch of GAF images.
+
+        {image_batch}
+
+        Returns
+        -------
+        {returns}
+        """
+        return self._classify_map(self.forward_features(x)[-1])

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._base import check_input_shape, check_positive_int
-from ._layers import EmbeddingNetwork, shared_docs
+from ._layers import GAFImageStudent, shared_docs
 
 __all__ = ["ResNet18Student"]
 
@@ -41,7 +41,7 @@ class BasicBlock(nn.Module):
 
 
 @shared_docs
-class ResNet18Student(EmbeddingNetwork):
+class ResNet18Student(GAFImageStudent):
     """ResNet18 for multi-channel GAF images, as the paper's student.
 
     The backbone has torchvision's layout and parameter names (``conv1``,
@@ -266,16 +266,13 @@ class ResNet18Student(EmbeddingNetwork):
             weight = F.adaptive_avg_pool2d(weight, kernel) * area
         return weight
 
+    @shared_docs
     def forward_features(self, x):
         """Return the outputs of ``layer1`` ... ``layer4`` (for attention transfer).
 
-        Parameters
-        ----------
-        x : torch.Tensor of shape (batch, n_channels, height, width)
+        {image_batch}
 
-        Returns
-        -------
-        maps : list of 4 torch.Tensor
+        {stage_maps}
             Shapes ``(batch, 64 * 2**i, h_i, w_i)``.
         """
         self._check_batch_eagerly(x, "ResNet18Student")
@@ -286,18 +283,8 @@ class ResNet18Student(EmbeddingNetwork):
         x3 = self.layer3(x2)
         return [x1, x2, x3, self.layer4(x3)]
 
-    @shared_docs
-    def forward(self, x):
-        """Classify a batch of GAF images.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (batch, n_channels, height, width)
-
-        Returns
-        -------
-        {returns}
-        """
-        features = self.avgpool(self.forward_features(x)[-1]).flatten(1)
+    def _classify_map(self, last_map):
+        # No dropout: the paper's head is fc0 (ReLU) then the classifier.
+        features = self.avgpool(last_map).flatten(1)
         embedding = F.relu(self.fc0(features))
         return self.classifier(embedding), embedding

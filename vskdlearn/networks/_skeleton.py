@@ -112,8 +112,7 @@ class SkeletonTeacher(EmbeddingNetwork):
     >>> from vskdlearn.networks import SkeletonTeacher
     >>> net = SkeletonTeacher(n_classes=27, input_shape=(32, 20, 3))
     >>> logits, embedding = net(torch.randn(2, 32, 20, 3))
-    >>> tuple(logits.shape), tuple(embedding.shape)
-    ((2, 27), (2, 256))
+    {teacher_example_shapes}
     """
 
     def __init__(

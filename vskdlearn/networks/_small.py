@@ -3,13 +3,13 @@
 from torch import nn
 
 from ._base import check_input_shape, check_positive_int, check_probability
-from ._layers import EmbeddingNetwork, conv_bn_relu, shared_docs
+from ._layers import GAFImageStudent, conv_bn_relu, shared_docs
 
 __all__ = ["SmallStudent"]
 
 
 @shared_docs
-class SmallStudent(EmbeddingNetwork):
+class SmallStudent(GAFImageStudent):
     """Four-stage CNN for GAF images, a few hundred kB of weights.
 
     Stage ``i`` (``i = 0 .. 3``) has ``width * 2**i`` channels; the first stage
@@ -71,16 +71,13 @@ class SmallStudent(EmbeddingNetwork):
             in_channels = out_channels
         self._add_head(widths[-1])
 
+    @shared_docs
     def forward_features(self, x):
         """Return the output of each of the four stages (for attention transfer).
 
-        Parameters
-        ----------
-        x : torch.Tensor of shape (batch, n_channels, height, width)
+        {image_batch}
 
-        Returns
-        -------
-        maps : list of 4 torch.Tensor
+        {stage_maps}
         """
         self._check_batch_eagerly(x, "SmallStudent")
         maps = []
@@ -89,16 +86,5 @@ class SmallStudent(EmbeddingNetwork):
             maps.append(x)
         return maps
 
-    @shared_docs
-    def forward(self, x):
-        """Classify a batch of GAF images.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (batch, n_channels, height, width)
-
-        Returns
-        -------
-        {returns}
-        """
-        return self._classify(self.forward_features(x)[-1].mean(dim=(2, 3)))
+    def _classify_map(self, last_map):
+        return self._classify(last_map.mean(dim=(2, 3)))

@@ -116,8 +116,7 @@ class VideoTRNTeacher(EmbeddingNetwork):
     >>> from vskdlearn.networks import VideoTRNTeacher
     >>> net = VideoTRNTeacher(n_classes=27, input_shape=(16, 3, 32, 32))
     >>> logits, embedding = net(torch.rand(2, 16, 3, 32, 32))
-    >>> tuple(logits.shape), tuple(embedding.shape)
-    ((2, 27), (2, 256))
+    {teacher_example_shapes}
     """
 
     def __init__(
