@@ -9,6 +9,8 @@ teacher's outputs).
 import torch
 import torch.nn.functional as F
 
+from .._docs import fill_docs
+
 __all__ = [
     "angle_loss",
     "attention_loss",
@@ -21,6 +23,21 @@ __all__ = [
 # Squared distances below this are treated as zero (a point and itself, or
 # duplicates): the square root has no usable gradient there.
 _EPS = 1e-12
+
+# The parameters of the relational (RKD) losses, which compare embeddings of
+# any widths: a docstring holds the placeholder line ``{embedding_pair}``.
+_SHARED_DOCS = {
+    "embedding_pair": """\
+Parameters
+----------
+student : torch.Tensor of shape (batch, student_dim)
+teacher : torch.Tensor of shape (batch, teacher_dim)
+""",
+}
+
+
+def _shared_docs(documented):
+    return fill_docs(documented, _SHARED_DOCS)
 
 
 def _check_pair(student, teacher, name, same_width=False):
@@ -68,6 +85,7 @@ def _normalised_distances(embedding):
     return distances / positive.mean()
 
 
+@_shared_docs
 def distance_loss(student, teacher):
     r"""Distance-wise relational loss (RKD-D, Park et al., CVPR 2019).
 
@@ -85,10 +103,7 @@ def distance_loss(student, teacher):
     mean distance makes the loss invariant to the scale of either space, so
     student and teacher embeddings may have different widths and units.
 
-    Parameters
-    ----------
-    student : torch.Tensor of shape (batch, student_dim)
-    teacher : torch.Tensor of shape (batch, teacher_dim)
+    {embedding_pair}
 
     Returns
     -------
@@ -120,6 +135,7 @@ def _angles(embedding):
     return torch.bmm(differences, differences.transpose(1, 2))
 
 
+@_shared_docs
 def angle_loss(student, teacher):
     r"""Angle-wise relational loss (RKD-A, Park et al., CVPR 2019).
 
@@ -139,10 +155,7 @@ def angle_loss(student, teacher):
     runs over all :math:`b^3` triplets. Angles do not change when a space is
     translated, rotated or scaled.
 
-    Parameters
-    ----------
-    student : torch.Tensor of shape (batch, student_dim)
-    teacher : torch.Tensor of shape (batch, teacher_dim)
+    {embedding_pair}
 
     Returns
     -------
