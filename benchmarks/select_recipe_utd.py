@@ -44,6 +44,7 @@ CANDIDATES = {
     "KD + DASK relational terms x0.1": {
         k: 0.1 * v for k, v in PAPER_DASK_WEIGHTS.items()
     },
+    "KD T = 8": {"temperature": 8.0},
     "KD cross-fitted": CROSS_FITTED,
     "KD cross-fitted T = 2": {**CROSS_FITTED, "temperature": 2.0},
     "KD cross-fitted kd_weight 2": {**CROSS_FITTED, "kd_weight": 2.0},
