@@ -1,5 +1,7 @@
 """The table the selection scripts print: accuracy and paired difference per candidate."""
 
+import time
+
 import numpy as np
 
 
@@ -32,3 +34,18 @@ def print_paired_table(scores, seconds, reference):
             f"{delta.mean():+.1f} ± {delta.std():.1f} | "
             f"{np.mean(seconds[name]):.0f} |"
         )
+
+
+def fit_and_score(model, fit, validation, record, **fit_params):
+    """Fit ``model`` on ``fit`` = (X, y) and score it on ``validation``.
+
+    ``record`` is ``(scores, seconds, name, key)``: the accuracy goes to
+    ``scores[name][key]``, the fit's wall time to ``seconds[name]``. Returns
+    the ``"name accuracy"`` text of the progress line.
+    """
+    scores, seconds, name, key = record
+    start = time.perf_counter()
+    model.fit(*fit, **fit_params)
+    seconds[name].append(time.perf_counter() - start)
+    scores[name][key] = model.score(*validation)
+    return f"{name} {scores[name][key]:.3f}"

@@ -15,11 +15,10 @@ seed) and the fit time. Run it with one torch thread::
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
-from _selection import candidate_names, print_paired_table
+from _selection import candidate_names, fit_and_score, print_paired_table
 
 from vskdlearn import TeacherClassifier
 from vskdlearn.datasets import load_utd_mhad
@@ -90,11 +89,14 @@ def main():
                 teacher = TeacherClassifier(
                     modality="depth", random_state=seed, **CANDIDATES[name]
                 )
-                start = time.perf_counter()
-                teacher.fit(X[fit], y[fit])
-                seconds[name].append(time.perf_counter() - start)
-                scores[name][seed, held_out] = teacher.score(X[val], y[val])
-                line.append(f"{name} {scores[name][seed, held_out]:.3f}")
+                line.append(
+                    fit_and_score(
+                        teacher,
+                        (X[fit], y[fit]),
+                        (X[val], y[val]),
+                        (scores, seconds, name, (seed, held_out)),
+                    )
+                )
                 print("; ".join(line), flush=True)
 
     print_paired_table(scores, seconds, reference=names[0])

@@ -15,11 +15,10 @@ fold, same seed). Run it with one torch thread::
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
-from _selection import candidate_names, print_paired_table
+from _selection import candidate_names, fit_and_score, print_paired_table
 from sklearn.frozen import FrozenEstimator
 
 from vskdlearn import (
@@ -106,11 +105,15 @@ def main():
                     random_state=seed,
                     **params,
                 )
-                start = time.perf_counter()
-                student.fit(acc[fit], y[fit], teacher_X=teacher_X)
-                seconds[name].append(time.perf_counter() - start)
-                scores[name][seed, held_out] = student.score(acc[val], y[val])
-                line.append(f"{name} {scores[name][seed, held_out]:.3f}")
+                line.append(
+                    fit_and_score(
+                        student,
+                        (acc[fit], y[fit]),
+                        (acc[val], y[val]),
+                        (scores, seconds, name, (seed, held_out)),
+                        teacher_X=teacher_X,
+                    )
+                )
             print("; ".join(line), flush=True)
 
     print_paired_table(scores, seconds, reference="alone")

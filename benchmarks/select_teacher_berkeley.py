@@ -17,11 +17,10 @@ fold, same seed). Run it with one torch thread::
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
-from _selection import candidate_names, print_paired_table
+from _selection import candidate_names, fit_and_score, print_paired_table
 from sklearn.frozen import FrozenEstimator
 
 from vskdlearn import DistilledStudentClassifier, TeacherClassifier
@@ -97,13 +96,15 @@ def main():
                     max_epochs=args.epochs,
                     random_state=seed,
                 )
-                start = time.perf_counter()
-                student.fit(
-                    wrist[fit], y[fit], teacher_X=None if row == "alone" else body[fit]
+                line.append(
+                    fit_and_score(
+                        student,
+                        (wrist[fit], y[fit]),
+                        (wrist[val], y[val]),
+                        (scores, seconds, row, (seed, held_out)),
+                        teacher_X=None if row == "alone" else body[fit],
+                    )
                 )
-                seconds[row].append(time.perf_counter() - start)
-                scores[row][seed, held_out] = student.score(wrist[val], y[val])
-                line.append(f"{row} {scores[row][seed, held_out]:.3f}")
             print("; ".join(line), flush=True)
 
     print_paired_table(scores, seconds, reference="alone")
