@@ -25,7 +25,7 @@ DEMO = {
 
 
 # How long `vskd demo` takes, as the README says too (a test keeps them equal).
-DEMO_TIME = "about 1.5 minutes on two idle CPU cores"
+DEMO_TIME = "about 2 minutes on two idle CPU cores"
 
 
 class CommandError(Exception):
