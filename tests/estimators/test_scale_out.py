@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import sklearn
 import torch
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -244,6 +245,34 @@ def test_cross_fitted_outputs_refuse_folds_without_a_class(paired, teacher_small
     with pytest.raises(ValueError, match="has no samples of classes"):
         # Grouped by label: each fold's training part lacks its held-out class.
         TeacherOutputs.cross_fitted(teacher.fit(skeleton, y), skeleton, y, groups=y)
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "message"),
+    [
+        ("short y", ValueError, "must be sample-aligned"),
+        ("one group", ValueError, "a single group"),
+        ("folds leave samples out", ValueError, "samples out of every held-out part"),
+        ("frozen unfitted", NotFittedError, "FrozenEstimator around an unfitted"),
+    ],
+)
+def test_cross_fitted_outputs_say_what_is_wrong(
+    paired, fitted_teacher, teacher_small, case, error, message
+):
+    _, skeleton, y = paired
+    teacher, kwargs = fitted_teacher, {"groups": np.arange(len(y)) % 3}
+    if case == "short y":
+        y = y[:-1]
+    elif case == "one group":
+        kwargs = {"groups": np.zeros(len(y))}
+    elif case == "folds leave samples out":
+        every = np.arange(len(y))
+        # Two folds whose held-out parts miss the last sample.
+        kwargs = {"cv": [(every[::2], every[1:-1:2]), (every[1::2], every[:-1:2])]}
+    else:
+        teacher = FrozenEstimator(TeacherClassifier(max_epochs=1, **teacher_small))
+    with pytest.raises(error, match=message):
+        TeacherOutputs.cross_fitted(teacher, skeleton, y, **kwargs)
 
 
 def test_a_student_learns_from_cross_fitted_outputs(

@@ -212,13 +212,24 @@ class TeacherOutputs:
             full = teacher
         except NotFittedError:
             if isinstance(teacher, FrozenEstimator):
-                raise
+                raise NotFittedError(
+                    "The teacher is a FrozenEstimator around an unfitted "
+                    "estimator: fit it first, or pass it unfrozen to have a "
+                    "clone fitted on all samples for the embeddings."
+                ) from None
             full = clone(teacher).fit(X, y)
         template = (
             teacher.estimator if isinstance(teacher, FrozenEstimator) else teacher
         )
         if cv is None and groups is not None:
-            cv = GroupKFold(n_splits=min(5, len(np.unique(groups))))
+            n_groups = len(np.unique(groups))
+            if n_groups < 2:
+                raise ValueError(
+                    "groups holds a single group: cross-fitting needs at least "
+                    "two (each sample's logits come from a teacher fitted on "
+                    "the other groups)."
+                )
+            cv = GroupKFold(n_splits=min(5, n_groups))
         splitter = check_cv(5 if cv is None else cv, y, classifier=True)
         classes = full.classes_
         logits = None
