@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from vskdlearn import TeacherClassifier
-from vskdlearn.networks import DepthTRNTeacher
+from vskdlearn.networks import DepthMotionMapTeacher, DepthTRNTeacher
+from vskdlearn.networks._depth import _segment_motion
 
 SHAPE = (8, 1, 40, 60)
 
@@ -68,14 +69,60 @@ def test_training_jitters_the_crop_and_the_frames_but_predicting_does_not():
 
 def test_channels_follow_the_options():
     clips = _clips()
+    front = {"views": ("front",)}
     for params, expected in [
-        ({"motion_map": True}, 5),
-        ({}, 4),
-        ({"motion": False, "motion_map": True}, 3),
-        ({"motion": False}, 2),
+        ({}, 8),
+        ({"segment_motion": True}, 12),
+        ({**front, "motion": False, "segment_motion": True}, 4),
+        ({"motion": False}, 4),
+        ({"views": ("side", "top")}, 4),
+        ({"views": "side", "motion": False}, 1),
+        ({**front, "motion_map": True}, 5),
+        (front, 4),
+        ({**front, "motion": False, "motion_map": True}, 3),
+        ({**front, "motion": False}, 2),
     ]:
         frames, batch = _net(**params)._frames(clips)
         assert frames.shape == (batch * 8, expected, 64, 48)
+
+
+def test_side_and_top_views_place_each_pixel_at_its_height_width_and_depth():
+    net = _net()
+    silhouette = torch.zeros(1, 1, 5, 4)
+    relative = torch.zeros(1, 1, 5, 4)
+    # Three body pixels: at the mean depth, 2 units in front (the nearest
+    # bin) and 5 behind (clamped to the farthest).
+    for (row, col), rel in [((1, 0), 0.0), ((3, 2), 2.0), ((4, 3), -5.0)]:
+        silhouette[0, 0, row, col], relative[0, 0, row, col] = 1.0, rel
+    side, top = net.project(silhouette, relative)
+    assert side.shape == top.shape == (1, 1, 5, 4)
+    # Side: row = height, column = depth bin over the crop's 4 columns.
+    assert {tuple(i) for i in side[0, 0].nonzero().tolist()} == {(1, 2), (3, 3), (4, 0)}
+    # Top: row = depth bin over the crop's 5 rows, column = left to right.
+    assert {tuple(i) for i in top[0, 0].nonzero().tolist()} == {(2, 0), (4, 2), (0, 3)}
+
+
+def test_side_view_sees_the_hand_come_forward_that_the_front_view_hides():
+    net = _net(views=("side",), motion=False)
+    sil, rel = net._relative_depth(net.crop(_clips()))
+    side, _ = net.project(sil, rel)
+    depth_bins = side[0].amax(dim=1)  # (frames, depth bins): any row
+    nearest = [int(frame.nonzero().max()) for frame in depth_bins]
+    assert nearest[-1] > nearest[0]
+    assert nearest == sorted(nearest)
+
+
+def test_segment_motion_averages_the_absolute_change_within_each_segment():
+    # 8 frames whose value grows as t**2: changes 1, 3, 5, ..., 13, one
+    # negative-going pixel to show the change is absolute.
+    view = (torch.arange(8.0) ** 2)[None, :, None, None].repeat(1, 1, 2, 2)
+    view[0, :, 1, 1] *= -1
+    # The 7 changes split at rounded 0, 1.75, 3.5, 5.25, 7: [1, 3], [5, 7], [9], [11, 13].
+    expected = torch.tensor([2.0, 6.0, 9.0, 12.0])
+    motion = _segment_motion(view, 4)
+    assert motion.shape == (1, 4, 2, 2)
+    torch.testing.assert_close(motion[0, :, 0, 0], expected)
+    torch.testing.assert_close(motion[0, :, 1, 1], expected)
 
 
 def test_an_empty_clip_is_cropped_to_the_whole_frame():
@@ -93,6 +140,10 @@ def test_an_empty_clip_is_cropped_to_the_whole_frame():
         ({"depth_scale": 0}, "depth_scale must be > 0"),
         ({"standardize": True}, "drop standardize="),
         ({"jitter": 1.0}, r"jitter must be in \[0, 1\)"),
+        ({"views": ("front", "back")}, "views must name some of"),
+        ({"views": ()}, "views must name some of"),
+        ({"views": ("side", "side")}, "each once"),
+        ({"views": 3}, "got 3"),
     ],
 )
 def test_bad_parameters_say_what_is_expected(params, message):
@@ -121,3 +172,57 @@ def test_teacher_keeps_uint16_depth_until_a_batch_needs_floats():
     teacher.fit(X, y)
     assert isinstance(teacher.net_.module_, DepthTRNTeacher)
     assert teacher.predict_proba(X).shape == (12, 3)
+
+
+def _dmm(**params):
+    torch.manual_seed(0)
+    return DepthMotionMapTeacher(n_classes=3, input_shape=SHAPE, **params).eval()
+
+
+def test_motion_maps_are_one_per_view_map_and_pyramid_part():
+    net = _dmm(pyramid=(1, 2))
+    maps = net.motion_maps(_clips())
+    # Front silhouette, relative depth, side, top; whole clip and two halves.
+    assert net.n_maps == 4 * 3
+    assert maps.shape == (2, 12, 48, 32)
+    still = _clips()
+    still[:] = still[:, :1]
+    assert (net.motion_maps(still) == 0).all()
+
+
+def test_motion_maps_keep_when_in_the_clip_the_motion_happened():
+    net = _dmm(pyramid=(2,), views=("front",))
+    clips = _clips()
+    clips[:, 4:] = clips[:, 3:4]  # nothing moves in the second half
+    # Silhouette's first and second half, then relative depth's.
+    maps = net.motion_maps(clips)
+    assert maps[:, 2].abs().sum() > 0
+    assert (maps[:, [1, 3]] == 0).all()
+
+
+def test_motion_map_teacher_does_not_depend_on_where_the_person_stands():
+    net = _dmm()
+    logits, embedding = net(_clips())
+    moved, moved_embedding = net(_clips(top=14, left=38, distance=3400.0))
+    assert embedding.shape == (2, 256)
+    torch.testing.assert_close(embedding, moved_embedding)
+    torch.testing.assert_close(logits, moved)
+    assert [m.shape[1] for m in net.forward_features(_clips())] == [32, 64, 128]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"pyramid": ()}, "pyramid must be"),
+        ({"pyramid": (1, 0)}, "pyramid must be"),
+        ({"pyramid": 4}, "pyramid must be"),
+        ({"input_shape": (1, 1, 40, 60)}, ">= 2 frames"),
+        ({"input_shape": (8, 3, 40, 60)}, "one depth channel"),
+        ({"views": ("back",)}, "views must name"),
+        ({"depth_scale": -1.0}, "depth_scale must be > 0"),
+    ],
+)
+def test_motion_map_teacher_says_what_is_expected(params, message):
+    kwargs = {"n_classes": 3, "input_shape": SHAPE, **params}
+    with pytest.raises(ValueError, match=message):
+        DepthMotionMapTeacher(**kwargs)

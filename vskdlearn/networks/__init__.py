@@ -4,7 +4,7 @@ Every network takes ``n_classes`` and ``input_shape`` (the shape of one
 sample, without the batch axis) and returns ``(logits, embedding)``.
 """
 
-from ._depth import DepthTRNTeacher
+from ._depth import DepthMotionMapTeacher, DepthTRNTeacher
 from ._fusion import FusionTeacher
 from ._resnet import ResNet18Student
 from ._sensor import SensorCNN
@@ -14,6 +14,7 @@ from ._student_model import MagnitudeChannels, StudentModel
 from ._video import VideoTRNTeacher
 
 __all__ = [
+    "DepthMotionMapTeacher",
     "DepthTRNTeacher",
     "FusionTeacher",
     "MagnitudeChannels",
