@@ -100,7 +100,7 @@ MODALITY_KINDS = {
             ndims=(4,),
             looks_like=lambda shape: len(shape) == 3 and shape[-1] not in (2, 3),
             name_hints=("depth",),
-            network="DepthTRNTeacher",
+            network="DepthMotionMapTeacher",
             dtype=np.uint16,
             kept_dtypes=(np.uint16,),
             colour_axis=True,

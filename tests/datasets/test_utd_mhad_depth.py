@@ -77,7 +77,6 @@ def test_a_small_depth_teacher_learns_on_real_clips(real_depth):
         lr_schedule="onecycle",
         random_state=0,
         module__width=8,
-        module__frame_dim=32,
         module__embedding_dim=32,
         module__crop_size=(32, 24),
     )

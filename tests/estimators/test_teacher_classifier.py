@@ -92,7 +92,7 @@ def test_other_modalities(modality, shape, dtype):
         X /= 255
     y = np.repeat([0, 1], 6)
     small = {"module__width": 4, "module__embedding_dim": 8}
-    if modality in ("video", "depth"):
+    if modality == "video":
         small["module__frame_dim"] = 8
     teacher = TeacherClassifier(modality, max_epochs=1, random_state=0, **small)
     teacher.fit(X, y)

@@ -152,7 +152,14 @@ def test_bad_parameters_say_what_is_expected(params, message):
         DepthTRNTeacher(**kwargs)
 
 
-def test_teacher_keeps_uint16_depth_until_a_batch_needs_floats():
+@pytest.mark.parametrize(
+    ("module", "params", "network"),
+    [
+        (None, {}, DepthMotionMapTeacher),
+        (DepthTRNTeacher, {"module__frame_dim": 8}, DepthTRNTeacher),
+    ],
+)
+def test_teacher_keeps_uint16_depth_until_a_batch_needs_floats(module, params, network):
     rng = np.random.default_rng(0)
     X = np.zeros((12, 8, 40, 60), dtype=np.uint16)
     y = np.repeat([0, 1, 2], 4)
@@ -160,17 +167,18 @@ def test_teacher_keeps_uint16_depth_until_a_batch_needs_floats():
         X[i, :, 8 + 4 * label : 32, 20:32] = 2800 + rng.integers(0, 50)
     teacher = TeacherClassifier(
         modality="depth",
+        module=module,
         max_epochs=2,
         batch_size=4,
         random_state=0,
         module__width=4,
-        module__frame_dim=8,
         module__embedding_dim=8,
+        **params,
     )
     X_net, _ = teacher._validate_fit_input(X, y)
     assert X_net.dtype == np.uint16 and X_net.shape == (12, 8, 1, 40, 60)
     teacher.fit(X, y)
-    assert isinstance(teacher.net_.module_, DepthTRNTeacher)
+    assert type(teacher.net_.module_) is network
     assert teacher.predict_proba(X).shape == (12, 3)
 
 
@@ -204,7 +212,7 @@ def test_motion_map_teacher_does_not_depend_on_where_the_person_stands():
     net = _dmm()
     logits, embedding = net(_clips())
     moved, moved_embedding = net(_clips(top=14, left=38, distance=3400.0))
-    assert embedding.shape == (2, 256)
+    assert embedding.shape == (2, 128)
     torch.testing.assert_close(embedding, moved_embedding)
     torch.testing.assert_close(logits, moved)
     assert [m.shape[1] for m in net.forward_features(_clips())] == [32, 64, 128]

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from vskdlearn.networks import (
+    DepthMotionMapTeacher,
     ResNet18Student,
     SensorCNN,
     SkeletonTeacher,
@@ -26,6 +27,7 @@ UNIMODAL = [
     (SensorCNN, [(3, 128), (6, 50), (1, 3)], {}),
     (SkeletonTeacher, [(32, 20, 3), (8, 25, 3), (5, 17, 2)], {}),
     (VideoTRNTeacher, [(16, 3, 32, 32), (4, 1, 16, 16)], {}),
+    (DepthMotionMapTeacher, [(8, 1, 40, 60), (2, 1, 5, 7)], {}),
 ]
 # One small input shape per network, for the tests that need only one.
 ONE_SHAPE_EACH = [
@@ -61,6 +63,7 @@ def test_output_shapes(network, shape, kwargs):
         (SensorCNN, (3, 64)),
         (SkeletonTeacher, (16, 20, 3)),
         (VideoTRNTeacher, (8, 3, 16, 16)),
+        (DepthMotionMapTeacher, (8, 1, 16, 16)),
     ],
 )
 def test_embedding_dim_is_honoured(network, shape, embedding_dim):

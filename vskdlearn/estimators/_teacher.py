@@ -83,7 +83,8 @@ class TeacherClassifier(BaseNetClassifier):
         - ``"depth"``: ``(n_samples, n_frames, height, width)`` in
           millimetres with 0 where nothing was seen (``uint16`` as the
           loaders give it, kept so until a batch needs floats),
-          :class:`~vskdlearn.networks.DepthTRNTeacher`;
+          :class:`~vskdlearn.networks.DepthMotionMapTeacher` (the paper's
+          relation network is ``module=DepthTRNTeacher``);
         - ``"accelerometer"``, ``"gyroscope"``, ``"inertial"``:
           ``(n_samples, n_channels, n_timestamps)`` (a 2-D array is one
           channel), :class:`~vskdlearn.networks.SensorCNN`;
