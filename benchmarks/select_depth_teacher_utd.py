@@ -22,6 +22,7 @@ from _selection import candidate_names, fit_and_score, print_paired_table
 
 from vskdlearn import TeacherClassifier
 from vskdlearn.datasets import load_utd_mhad
+from vskdlearn.networks import DepthMotionMapTeacher, DepthTRNTeacher
 
 # The recipe of `vskd run --teacher depth --teacher-epochs 40`.
 RECIPE = {"lr": 3e-3, "lr_schedule": "onecycle", "max_epochs": 40}
@@ -40,6 +41,15 @@ CANDIDATES = {
         "module__random_segments": False,
     },
     "recipe with width 32": {**RECIPE, "module__width": 32},
+    "recipe with the front view only": {**RECIPE, "module__views": ("front",)},
+    "recipe with segment motion": {**RECIPE, "module__segment_motion": True},
+    "TRN (the recipe)": {**RECIPE, "module": DepthTRNTeacher},
+    "motion-map CNN 60 epochs": {
+        **RECIPE,
+        "module": DepthMotionMapTeacher,
+        "max_epochs": 60,
+    },
+    "motion-map CNN 40 epochs": {**RECIPE, "module": DepthMotionMapTeacher},
     "library defaults": {},
 }
 

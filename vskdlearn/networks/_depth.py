@@ -273,8 +273,8 @@ class DepthTRNTeacher(_BodyDepth, VideoTRNTeacher):
     views : tuple of {{"front", "side", "top"}}, default=("front", "side", "top")
         The projections each frame gives the frame CNN as channels: the
         front view's silhouette and relative depth, the side and top views'
-        occupancy (and their motion with ``motion=True``). Chosen on
-        UTD-MHAD's training subjects, see the selection page.
+        occupancy (and their motion with ``motion=True``). How the views
+        compare on UTD-MHAD's training subjects: :ref:`selection`.
     segment_motion : bool, default=False
         Give each sampled frame, per view channel, the mean absolute change
         over its whole segment: the depth motion map of that stretch of the
