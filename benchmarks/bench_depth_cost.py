@@ -9,13 +9,17 @@ so their pages are read when first used); their resident size as the loader
 keeps them (uint16 millimetres) against float32, the size of one training
 batch once the network has cropped it, and the training and prediction time
 of ``TeacherClassifier(modality="depth")`` with the recipe of ``vskd run
---teacher depth``, per epoch and per clip.
+--teacher depth``, per epoch and per clip. What a GPU would change is
+computed, not measured (there is none here): the floating-point work of one
+training epoch, counted by torch's ``FlopCounterMode``, the rate this CPU
+achieved on it, and the time that work takes at a GPU's rate.
 Run it on an idle machine::
 
     OMP_NUM_THREADS=2 python benchmarks/bench_depth_cost.py --data-home PATH/TO/utd_mhad
 """
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -24,11 +28,15 @@ import time
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from vskdlearn import TeacherClassifier
 from vskdlearn.datasets import load_utd_mhad
 
 DEPTH = {"modalities": ("depth",), "n_frames": 32, "video_size": (120, 160)}
+# float32 rate of a mid-range GPU (an RTX 3060's peak is 12.7 TFLOP/s); a
+# round number, for the order of magnitude.
+GPU_FLOPS = 10e12
 
 
 def _load(root, cache):
@@ -109,16 +117,33 @@ def main():
     per_clip = (time.perf_counter() - start) / len(test) * 1000
     module = teacher.net_.module_
     batch = torch.as_tensor(depth[train][:32])[:, :, None]
-    frames, _ = module._frames(batch)
+    with torch.no_grad():
+        # What the convolutions read: the TRN's sampled frames, or the maps.
+        if hasattr(module, "motion_maps"):
+            seen = module.motion_maps(batch)
+        else:
+            seen = module._frames(batch)[0]
     print(
-        f"training batch: {batch.numel() * 2 / 1e6:.0f} MB of uint16 clips; "
-        f"the frame CNN sees {tuple(frames.shape)} float32 "
-        f"({frames.numel() * 4 / 1e6:.0f} MB)"
+        f"{type(module).__name__}; training batch: {batch.numel() * 2 / 1e6:.0f} "
+        f"MB of uint16 clips; its CNN sees {tuple(seen.shape)} float32 "
+        f"({seen.numel() * 4 / 1e6:.0f} MB)"
     )
     print(
         f"teacher on {len(train)} clips, torch threads {torch.get_num_threads()}: "
         f"{per_epoch:.1f} s per epoch (40 epochs: {40 * per_epoch / 60:.1f} min); "
         f"predict {per_clip:.1f} ms per clip"
+    )
+    module.train()
+    with FlopCounterMode(display=False) as counter:
+        module(batch)[0].logsumexp(dim=1).sum().backward()
+    epoch_flops = counter.get_total_flops() * math.ceil(len(train) / len(batch))
+    print(
+        f"training work: {epoch_flops / 1e9:.0f} GFLOP per epoch (FlopCounterMode: "
+        f"convolutions and matrix products, forward and backward), "
+        f"{epoch_flops / per_epoch / 1e9:.1f} GFLOP/s achieved here; at "
+        f"{GPU_FLOPS / 1e12:.0f} TFLOP/s (a mid-range GPU) that work takes "
+        f"{epoch_flops / GPU_FLOPS * 1000:.0f} ms per epoch (not counted: the "
+        "crop, the projections and moving the batches to the GPU)"
     )
 
 
