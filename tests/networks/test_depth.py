@@ -234,3 +234,12 @@ def test_motion_map_teacher_says_what_is_expected(params, message):
     kwargs = {"n_classes": 3, "input_shape": SHAPE, **params}
     with pytest.raises(ValueError, match=message):
         DepthMotionMapTeacher(**kwargs)
+
+
+def test_a_trn_pickled_before_views_existed_still_runs_as_it_did():
+    net = _net(views=("front",))
+    clips = _clips()
+    expected = net(clips)[0]
+    # Unpickling restores the instance dict, which then lacked both.
+    del net.__dict__["views"], net.__dict__["segment_motion"]
+    torch.testing.assert_close(net(clips)[0], expected)

@@ -302,6 +302,11 @@ class DepthTRNTeacher(_BodyDepth, VideoTRNTeacher):
     {teacher_example_shapes}
     """
 
+    # What networks pickled before ``views`` and ``segment_motion`` existed
+    # did; a new network sets its own in ``__init__``.
+    views = ("front",)
+    segment_motion = False
+
     def __init__(
         self,
         n_classes,
