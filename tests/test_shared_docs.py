@@ -38,3 +38,14 @@ def test_no_placeholder_is_left_in_a_docstring():
         and PLACEHOLDER.search(value.__doc__)
     )
     assert not unfilled, f"docstrings with an unfilled {{placeholder}}: {unfilled}"
+
+
+def test_no_docstring_escapes_braces_that_nothing_formats():
+    # The docs are filled line by line, never with str.format: "{{" is shown
+    # to the reader as it is.
+    doubled = sorted(
+        name
+        for name, value in _documented()
+        if isinstance(getattr(value, "__doc__", None), str) and "{{" in value.__doc__
+    )
+    assert not doubled, f"docstrings with doubled braces: {doubled}"

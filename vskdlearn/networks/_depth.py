@@ -270,7 +270,7 @@ class DepthTRNTeacher(_BodyDepth, VideoTRNTeacher):
     jitter : float in [0, 1), default=0.1
         Largest random shift and rescaling of the crop box in training, as a
         fraction of its size; 0 turns it off.
-    views : tuple of {{"front", "side", "top"}}, default=("front", "side", "top")
+    views : tuple of {"front", "side", "top"}, default=("front", "side", "top")
         The projections each frame gives the frame CNN as channels: the
         front view's silhouette and relative depth, the side and top views'
         occupancy (and their motion with ``motion=True``). How the views
@@ -405,7 +405,7 @@ class DepthMotionMapTeacher(_BodyDepth, EmbeddingNetwork):
       ``embedding_dim`` channels; the last stage's maps, averaged over the
       image, are the embedding, which the ``classifier`` reads after
       dropout. (No embedding layer between them: on the training subjects
-      one cost 3.5 points, see :ref:`selection`.)
+      one cost accuracy, see :ref:`selection`.)
 
     With few training subjects it generalises better than the TRN, which
     must learn motion from a few sampled frames: see the selection on
@@ -421,7 +421,7 @@ class DepthMotionMapTeacher(_BodyDepth, EmbeddingNetwork):
     crop_size : tuple of int, default=(48, 32)
         ``(height, width)`` of the body crop; the side view's depth axis
         has ``width`` bins, the top view's ``height``.
-    views : tuple of {{"front", "side", "top"}}, default=("front", "side", "top")
+    views : tuple of {"front", "side", "top"}, default=("front", "side", "top")
         The projections whose motion maps are made.
     pyramid : tuple of int, default=(1, 2, 4)
         The clip is cut into this many equal parts at each level; each
