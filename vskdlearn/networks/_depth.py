@@ -60,19 +60,33 @@ def _extent(occupied):
     return first.float(), last.float()
 
 
-def _segment_motion(view, n_segments):
-    """Mean absolute frame-to-frame change within each of ``n_segments`` parts.
+def _change_totals(view):
+    """Absolute frame-to-frame change of ``view`` summed up to each frame.
 
-    (batch, n_frames, h, w) -> (batch, n_segments, h, w): the depth motion
+    (batch, n_frames, h, w) -> the same shape, 0 at the first frame: the
+    change over any stretch of frames is then one subtraction.
+    """
+    change = view.diff(dim=1).abs()
+    return torch.cat([torch.zeros_like(change[:, :1]), change.cumsum(dim=1)], 1)
+
+
+def _segment_means(totals, n_segments):
+    """Mean change within each of ``n_segments`` equal parts of the clip.
+
+    ``totals`` as :func:`_change_totals` gives them, (batch, n_frames, h, w)
+    -> (batch, n_segments, h, w): the depth motion
     map of each equal stretch of the clip (rounded to whole frames).
     """
-    n_changes = view.shape[1] - 1
-    change = view.diff(dim=1).abs()
-    total = torch.cat([torch.zeros_like(change[:, :1]), change.cumsum(dim=1)], 1)
-    bounds = torch.linspace(0, n_changes, n_segments + 1, device=view.device)
+    n_changes = totals.shape[1] - 1
+    bounds = torch.linspace(0, n_changes, n_segments + 1, device=totals.device)
     bounds = bounds.round().long()
-    counts = (bounds[1:] - bounds[:-1]).clamp(min=1).to(view.dtype)
-    return (total[:, bounds[1:]] - total[:, bounds[:-1]]) / counts[:, None, None]
+    counts = (bounds[1:] - bounds[:-1]).clamp(min=1).to(totals.dtype)
+    return (totals[:, bounds[1:]] - totals[:, bounds[:-1]]) / counts[:, None, None]
+
+
+def _segment_motion(view, n_segments):
+    """Mean absolute frame-to-frame change within each of ``n_segments`` parts."""
+    return _segment_means(_change_totals(view), n_segments)
 
 
 class _BodyDepth:
@@ -516,8 +530,10 @@ class DepthMotionMapTeacher(_BodyDepth, EmbeddingNetwork):
         """
         check_batch(video, self.input_shape, "DepthMotionMapTeacher")
         _, _, maps = self.view_maps(video)
+        # Each map's change is summed once; every pyramid level reads it.
+        totals = [_change_totals(m) for m in maps]
         return torch.cat(
-            [_segment_motion(m, parts) for parts in self.pyramid for m in maps],
+            [_segment_means(t, parts) for parts in self.pyramid for t in totals],
             dim=1,
         )
 
